@@ -1,0 +1,155 @@
+import { parseServerMessage, type ServerMessage } from '../../../src/protocol/index.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { FaceStreamError } from './errors.js';
+import { defaultSocketFactory, messageText, OPEN, socketUrl, type SocketFactory, type SocketLike } from './websocket.js';
+
+export interface ConnectionOptions {
+  /** Server base URL: `http://host:8080`, `https://…`, `ws://…` or `wss://…`. */
+  url: string;
+  /** Shared secret, sent as `?token=` (the only way browsers can authenticate a WebSocket). */
+  token?: string;
+  /** Reconnect with exponential backoff after the socket closes (default true). */
+  reconnect?: boolean | BackoffOptions;
+  /** Custom WebSocket constructor, e.g. for tests or proxies. */
+  socketFactory?: SocketFactory;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ConnectionEvents extends Record<string, unknown> {
+  state: ConnectionState;
+  open: undefined;
+  message: ServerMessage;
+  close: { code: number; reason: string; willReconnect: boolean };
+  reconnecting: { attempt: number; delayMs: number };
+  /** A message that failed validation, a socket error, or a fatal server error. */
+  error: FaceStreamError;
+}
+
+/** One WebSocket that validates every server message and reopens itself with backoff. */
+export class Connection extends Emitter<ConnectionEvents> {
+  readonly #url: string;
+  readonly #reconnect: BackoffOptions | false;
+  readonly #factory: SocketFactory | undefined;
+  #socket: SocketLike | undefined;
+  #state: ConnectionState = 'idle';
+  #attempt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(path: string, options: ConnectionOptions) {
+    super();
+    this.#url = socketUrl(options.url, path, options.token);
+    this.#reconnect = options.reconnect === false ? false : options.reconnect === true || options.reconnect === undefined ? {} : options.reconnect;
+    this.#factory = options.socketFactory;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Bytes queued in the socket but not yet handed to the network. */
+  get bufferedAmount(): number {
+    return this.#socket?.bufferedAmount ?? 0;
+  }
+
+  start(): void {
+    if (this.#state !== 'idle') return;
+    void this.#open();
+  }
+
+  /** Closes for good: no reconnect after this. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#timer);
+    this.#setState('closed');
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      socket.onmessage = null;
+      socket.onclose = null;
+      socket.onerror = () => undefined;
+      try {
+        socket.close(1000, 'client closed');
+      } catch {
+        // A socket still CONNECTING may refuse close() in some runtimes; it is abandoned either way.
+      }
+    }
+    this.emit('close', { code: 1000, reason: 'client closed', willReconnect: false });
+  }
+
+  /** Sends when open; returns false otherwise. */
+  send(data: Uint8Array | string): boolean {
+    const socket = this.#socket;
+    if (!socket || this.#state !== 'open' || socket.readyState !== OPEN) return false;
+    socket.send(data);
+    return true;
+  }
+
+  async #open(): Promise<void> {
+    this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting');
+    let socket: SocketLike;
+    try {
+      const factory = this.#factory ?? (await defaultSocketFactory());
+      if (this.#state === 'closed') return;
+      socket = factory(this.#url);
+    } catch (cause) {
+      this.emit('error', new FaceStreamError('NOT_CONNECTED', `cannot open ${this.#url}: ${String(cause)}`, { cause }));
+      this.#scheduleReconnect(1006, 'socket could not be created');
+      return;
+    }
+    this.#socket = socket;
+    socket.binaryType = 'arraybuffer';
+    socket.onopen = () => {
+      this.#attempt = 0;
+      this.#setState('open');
+      this.emit('open', undefined);
+    };
+    socket.onmessage = (event) => this.#onMessage(event.data);
+    socket.onerror = () => {
+      // Browsers give no detail here; the close event that always follows drives reconnects.
+    };
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.#scheduleReconnect(event.code, event.reason);
+    };
+  }
+
+  #onMessage(data: unknown): void {
+    const text = messageText(data);
+    if (text === undefined) {
+      this.emit('error', new FaceStreamError('PROTOCOL', 'the server sent a binary message'));
+      return;
+    }
+    let message: ServerMessage;
+    try {
+      message = parseServerMessage(text);
+    } catch (cause) {
+      this.emit('error', new FaceStreamError('PROTOCOL', cause instanceof Error ? cause.message : String(cause), { cause }));
+      return;
+    }
+    this.emit('message', message);
+  }
+
+  #scheduleReconnect(code: number, reason: string): void {
+    if (this.#state === 'closed') return;
+    const willReconnect = this.#reconnect !== false;
+    this.emit('close', { code, reason, willReconnect });
+    if (this.#reconnect === false) {
+      this.#setState('closed');
+      return;
+    }
+    this.#attempt += 1;
+    const delayMs = backoffDelay(this.#attempt, this.#reconnect);
+    this.#setState('reconnecting');
+    this.emit('reconnecting', { attempt: this.#attempt, delayMs });
+    this.#timer = setTimeout(() => void this.#open(), delayMs);
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+import { buildDashboard, type DashboardBuild } from '../../client/dashboard/build.js';
+
+export interface DashboardPluginOptions {
+  /** Folder the bundle is built into and served from (default `dist/dashboard` in the project). */
+  outDir?: string;
+  /** Build on startup (default true; ~0.3 s). Set false to serve a bundle built earlier. */
+  build?: boolean;
+}
+
+const defaultOutDir = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
+const builds = new Map<string, Promise<DashboardBuild>>();
+
+/** One build per folder per process, however many apps a test starts. */
+function buildOnce(outDir: string): Promise<DashboardBuild> {
+  let pending = builds.get(outDir);
+  if (!pending) {
+    pending = buildDashboard(outDir);
+    pending.catch(() => builds.delete(outDir));
+    builds.set(outDir, pending);
+  }
+  return pending;
+}
+
+/** Serves the live dashboard at `/` (webcam, camera grid, upload), bundled locally with esbuild. */
+const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (app, options) => {
+  const outDir = options.outDir ?? defaultOutDir;
+  if (options.build !== false) {
+    const built = await buildOnce(outDir);
+    app.log.debug({ outDir, ms: built.ms }, 'dashboard built');
+  }
+  await app.register(fastifyStatic, {
+    root: outDir,
+    prefix: '/',
+    // One route per built file instead of a catch-all, so unknown API paths keep their JSON 404s.
+    wildcard: false,
+    index: ['index.html'],
+    cacheControl: false,
+  });
+};
+
+export default dashboardPlugin;
