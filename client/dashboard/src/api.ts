@@ -19,11 +19,16 @@ export interface ApiContext {
   token: () => string;
 }
 
+/** The fields of GET /v1/cameras entries the dashboard shows (the server sends more). */
 export interface CameraInfo {
   id: string;
+  name?: string;
+  /** Address with credentials redacted. */
   url?: string;
   state?: string;
-  [key: string]: unknown;
+  reason?: string;
+  processed?: number;
+  dropped?: number;
 }
 
 /** Faces and image size as returned by POST /v1/analyze. */
@@ -60,7 +65,7 @@ export async function listCameras(api: ApiContext): Promise<CameraInfo[]> {
   return Array.isArray(body) ? body : body.cameras;
 }
 
-export function addCamera(api: ApiContext, camera: { id: string; url: string }): Promise<CameraInfo> {
+export function addCamera(api: ApiContext, camera: { url: string; name?: string }): Promise<CameraInfo> {
   return request(api, 'POST', 'v1/cameras', JSON.stringify(camera), 'application/json');
 }
 

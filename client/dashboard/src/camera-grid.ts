@@ -50,7 +50,7 @@ export function mountCameraGrid(api: ApiContext): { activate(): void; deactivate
       remove.disabled = true;
       removeCamera(api, info.id)
         .then(() => {
-          say(`removed ${info.id}`);
+          say(`removed ${info.name || info.id}`);
           dropCard(info.id);
         })
         .catch((error: unknown) => {
@@ -58,15 +58,17 @@ export function mountCameraGrid(api: ApiContext): { activate(): void; deactivate
           say(String(error instanceof Error ? error.message : error), true);
         });
     });
-    header.append(el('h3', undefined, info.id), badge, remove);
+    const title = el('h3', undefined, info.name || info.id);
+    title.title = info.id;
+    header.append(title, badge, remove);
     const stage = el('div', 'stage');
     const img = el('img');
     img.alt = `camera ${info.id}`;
+    img.hidden = true;
     const overlayHost = el('div', 'overlay');
     stage.append(img, overlayHost);
     const meta = el('div', 'camera-meta', info.url ?? '');
     const canvas = el('canvas', 'timeline');
-    canvas.width = 720;
     canvas.height = 100;
     root.append(header, stage, meta, canvas);
 
@@ -91,12 +93,13 @@ export function mountCameraGrid(api: ApiContext): { activate(): void; deactivate
     });
     subscription.on('preview', (message) => {
       img.src = message.jpeg;
+      img.hidden = false;
     });
     subscription.on('result', (result) => {
       const now = Date.now();
       card.lastResult = result;
       card.resultTimes.push(now);
-      if (!img.getAttribute('src')) stage.style.aspectRatio = `${result.width} / ${result.height}`;
+      stage.style.aspectRatio = `${result.width} / ${result.height}`;
       overlay.draw(result.faces);
       timeline.add(now, result.faces);
       camStatus.results += 1;
@@ -164,11 +167,12 @@ export function mountCameraGrid(api: ApiContext): { activate(): void; deactivate
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const camera = { id: String(data.get('id') ?? '').trim(), url: String(data.get('url') ?? '').trim() };
-    say(`adding ${camera.id}…`);
+    const name = String(data.get('name') ?? '').trim();
+    const camera = name ? { url: String(data.get('url') ?? '').trim(), name } : { url: String(data.get('url') ?? '').trim() };
+    say(`adding ${name || camera.url}…`);
     addCamera(api, camera)
-      .then(() => {
-        say(`added ${camera.id}`);
+      .then((added) => {
+        say(`added ${added.name || added.id}`);
         form.reset();
         return refresh();
       })

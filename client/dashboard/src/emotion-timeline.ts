@@ -41,6 +41,8 @@ export class EmotionTimeline {
     if (!ctx) throw new Error('no 2D canvas context for the timeline');
     this.#canvas = canvas;
     this.#ctx = ctx;
+    // The height attribute sets the displayed height; the bitmap then follows the displayed size.
+    canvas.style.height = `${canvas.height}px`;
     this.#windowMs = options.windowMs ?? 120_000;
     this.#maxRows = options.maxRows ?? 4;
     this.#maxSamples = options.maxSamples ?? 3000;
@@ -71,11 +73,12 @@ export class EmotionTimeline {
   }
 
   draw(now = Date.now()): void {
-    const { width, height } = this.#canvas;
+    const { width, height } = this.#fitToDisplay();
     const ctx = this.#ctx;
     const start = now - this.#windowMs;
     this.#forgetBefore(start);
     ctx.clearRect(0, 0, width, height);
+    if (width === 0 || height === 0) return;
     const rows = [...this.#tracks.values()].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, this.#maxRows).sort((a, b) => a.id - b.id);
     const plotW = width - LABEL_WIDTH;
     const plotH = height - AXIS_HEIGHT;
@@ -113,6 +116,22 @@ export class EmotionTimeline {
       }
     });
     this.#drawAxis(plotH, plotW);
+  }
+
+  /** Matches the bitmap to the displayed size and pixel ratio; returns the size in CSS pixels. */
+  #fitToDisplay(): { width: number; height: number } {
+    const canvas = this.#canvas;
+    const width = canvas.clientWidth;
+    const height = canvas.clientHeight;
+    const ratio = globalThis.devicePixelRatio || 1;
+    const bitmapW = Math.round(width * ratio);
+    const bitmapH = Math.round(height * ratio);
+    if (width > 0 && (canvas.width !== bitmapW || canvas.height !== bitmapH)) {
+      canvas.width = bitmapW;
+      canvas.height = bitmapH;
+    }
+    this.#ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    return { width, height };
   }
 
   #drawAxis(plotH: number, plotW: number): void {
