@@ -19,8 +19,8 @@ const ConfigSchema = Type.Object({
   poolSize: Type.Integer({ minimum: 1, maximum: 64, default: Math.max(1, availableParallelism()) }),
   /** Frames are downscaled to at most this width before Haar detection. */
   detectWidth: Type.Integer({ minimum: 80, maximum: 1920, default: 320 }),
-  haarScaleFactor: Type.Number({ exclusiveMinimum: 1, maximum: 2, default: 1.1 }),
-  haarMinNeighbors: Type.Integer({ minimum: 0, maximum: 50, default: 5 }),
+  haarScaleFactor: Type.Number({ exclusiveMinimum: 1, maximum: 2, default: 1.2 }),
+  haarMinNeighbors: Type.Integer({ minimum: 0, maximum: 50, default: 4 }),
   /** Smallest face, in pixels of the downscaled detection image. */
   haarMinSize: Type.Integer({ minimum: 8, maximum: 512, default: 24 }),
   maxFacesPerFrame: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),

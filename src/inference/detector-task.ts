@@ -1,0 +1,34 @@
+/** Messages between the main thread and the detector workers. */
+export interface DetectorWorkerData {
+  cascadePath: string;
+}
+
+export interface DetectOptions {
+  /** Frames wider than this are downscaled before detection. */
+  detectWidth: number;
+  scaleFactor: number;
+  minNeighbors: number;
+  /** Smallest face, in pixels of the downscaled image. */
+  minSize: number;
+  maxFaces: number;
+  /** Side of the square classifier input. */
+  size: number;
+  crop: { scale: number; offsetY: number };
+  normalize: { scale: number; mean: number; std: number };
+}
+
+export interface DetectTask {
+  /** Grey pixels, row-major, width * height bytes; transferred to the worker. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  options: DetectOptions;
+}
+
+export interface DetectResult {
+  /** x, y, w, h per face in source pixels, largest face first. */
+  boxes: number[];
+  /** Normalised classifier input, faces * size * size floats. */
+  faces: Float32Array;
+  detectMs: number;
+}
