@@ -47,13 +47,8 @@ export default async function streamPlugin(app: FastifyInstance): Promise<void> 
     });
   });
 
-  // Finish the frames in progress, then say goodbye with a reason.
-  app.addHook('preClose', async () => {
-    await Promise.all(
-      [...sessions].map(async ([socket, session]) => {
-        await session.close();
-        socket.close(1001, 'server shutting down');
-      }),
-    );
+  // Finish the frames in progress; the app then closes the sockets with a reason.
+  app.onShutdown(async () => {
+    await Promise.all([...sessions.values()].map((session) => session.close()));
   });
 }
