@@ -15,7 +15,11 @@ const statusOf: Partial<Record<FrameError['code'], number>> = {
 
 async function imageBytes(request: FastifyRequest): Promise<Buffer> {
   if (!request.isMultipart()) {
-    if (Buffer.isBuffer(request.body)) return request.body;
+    const { body } = request;
+    if (body === undefined || body === null || (Buffer.isBuffer(body) && body.length === 0)) {
+      throw new FrameError('BAD_REQUEST', 'the request body is empty; send one image');
+    }
+    if (Buffer.isBuffer(body)) return body;
     throw new FrameError('UNSUPPORTED_FORMAT', 'send the image as image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data');
   }
   const file = await request.file();
