@@ -10,11 +10,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FacePipeline } from '../src/inference/face-pipeline.js';
+import type { FacePipeline } from '../src/inference/face-pipeline.js';
 import { EMOTION_LABELS, type CameraStateName, type ServerMessage } from '../src/protocol/messages.js';
 import camerasPlugin, { type CamerasPluginOptions } from '../src/server/cameras-plugin.js';
+import { buildApp } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { Metrics } from '../src/server/metrics.js';
+import { startServer } from './helpers/server.js';
 import { backoffDelay } from '../src/stream/backoff.js';
 import { redactCredentials } from '../src/stream/camera-url.js';
 
@@ -115,6 +117,16 @@ function idlePipeline(): FacePipeline {
   return stub as unknown as FacePipeline;
 }
 
+/** The real app (every plugin, its shutdown order) around a stand-in pipeline; default camera timings. */
+async function startRealApp(stateDir: string): Promise<TestApp> {
+  const config = loadConfig({}, { stateDir, mediaDir, dataDir, modelDir, logLevel: 'silent', poolSize: 1, host: '127.0.0.1', port: 0 });
+  const metrics = new Metrics();
+  const app = await buildApp(config, { pipeline: idlePipeline(), metrics });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, base: `127.0.0.1:${port}`, logs: [], registry: metrics.registry };
+}
+
 interface TestApp {
   app: FastifyInstance;
   base: string;
@@ -122,6 +134,7 @@ interface TestApp {
   registry: Registry;
 }
 
+/** The cameras plugin alone in a bare fastify, with short timings so outages and retries take seconds. */
 async function startApp(stateDir: string, pipeline: FacePipeline): Promise<TestApp> {
   const config: Config = loadConfig({}, { stateDir, mediaDir, dataDir, modelDir, logLevel: 'debug', poolSize: 1 });
   const logs: string[] = [];
@@ -348,55 +361,51 @@ describe.skipIf(skipReason !== undefined)(`IP cameras over RTSP and files${skipR
     expect((await api(base, 'GET', `/v1/cameras/${json.id}`)).status).toBe(404);
   });
 
-  it('plays a video file like a live camera and keeps cameras across a restart', async () => {
-    const { base } = current;
-    const file = await api(base, 'POST', '/v1/cameras', { url: 'video/short_hamilton_clip.mp4', name: 'file', targetFps: 5 });
-    expect(file.status).toBe(201);
-    expect(file.json).toMatchObject({ kind: 'file', url: clip });
-    const net = await api(base, 'POST', '/v1/cameras', { url: rtsp.url, name: 'net', enabled: false });
-    await waitForState(base, file.json.id, ['live']);
-    const watcher = subscribe(base, file.json.id);
-    await waitFor('file results', () => (watcher.messages.filter((m) => m.type === 'result').length >= 2 ? true : undefined));
-
+  it('plays a video file like a live camera and keeps cameras across a restart of the real app', async () => {
     await current.app.close();
-    // 1001 with our reason when the app's @fastify/websocket preClose leaves sockets to their plugins;
-    // its default preClose closes every socket first, without a code (1005).
-    expect([1001, 1005]).toContain((await watcher.closed).code);
-    expect(ffmpegChildren()).toEqual([]);
+    const restartDir = await mkdtemp(join(tmpdir(), 'facestream-cameras-restart-'));
+    let real = await startRealApp(restartDir);
+    try {
+      const file = await api(real.base, 'POST', '/v1/cameras', { url: 'video/short_hamilton_clip.mp4', name: 'file', targetFps: 5 });
+      expect(file.status).toBe(201);
+      expect(file.json).toMatchObject({ kind: 'file', url: clip });
+      const net = await api(real.base, 'POST', '/v1/cameras', { url: rtsp.url, name: 'net', enabled: false });
+      await waitForState(real.base, file.json.id, ['live']);
+      const watcher = subscribe(real.base, file.json.id);
+      await waitFor('file results', () => (watcher.messages.filter((m) => m.type === 'result').length >= 2 ? true : undefined));
 
-    current = await startApp(stateDir, idlePipeline());
-    const listed = await api(current.base, 'GET', '/v1/cameras');
-    const byId = new Map<string, any>(listed.json.cameras.map((camera: any) => [camera.id, camera]));
-    expect(byId.get(file.json.id)).toMatchObject({ name: 'file', enabled: true, targetFps: 5 });
-    expect(byId.get(net.json.id)).toMatchObject({ name: 'net', enabled: false, state: 'stopped' });
-    await waitForState(current.base, file.json.id, ['live']);
-    await api(current.base, 'DELETE', `/v1/cameras/${file.json.id}`);
-    await api(current.base, 'DELETE', `/v1/cameras/${net.json.id}`);
+      await real.app.close();
+      expect(await watcher.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+      expect(watcher.messages.at(-1)).toMatchObject({ type: 'camera-state', state: 'stopped', reason: 'server shutting down' });
+      expect(ffmpegChildren()).toEqual([]);
+
+      real = await startRealApp(restartDir);
+      const listed = await api(real.base, 'GET', '/v1/cameras');
+      const byId = new Map<string, any>(listed.json.cameras.map((camera: any) => [camera.id, camera]));
+      expect(byId.get(file.json.id)).toMatchObject({ name: 'file', enabled: true, targetFps: 5 });
+      expect(byId.get(net.json.id)).toMatchObject({ name: 'net', enabled: false, state: 'stopped' });
+      await waitForState(real.base, file.json.id, ['live']);
+    } finally {
+      await real.app.close();
+      await rm(restartDir, { recursive: true, force: true });
+    }
+    expect(ffmpegChildren()).toEqual([]);
   });
 
   it.skipIf(modelReason !== undefined)(`finds faces in the RTSP stream of the hamilton clip${modelReason ? ` (skipped: ${modelReason})` : ''}`, async () => {
-    const config = loadConfig({}, { modelDir, poolSize: 1 });
-    const pipeline = await FacePipeline.create({
-      modelDir,
-      poolSize: 1,
-      maxQueuedDetections: config.maxQueuedDetections,
-      maxQueuedFaces: config.maxQueuedFaces,
-      batchMax: config.batchMax,
-      batchWaitMs: config.batchWaitMs,
-      detect: { detectWidth: config.detectWidth, scaleFactor: config.haarScaleFactor, minNeighbors: config.haarMinNeighbors, minSize: config.haarMinSize, maxFaces: config.maxFacesPerFrame },
-    });
     const faceDir = await mkdtemp(join(tmpdir(), 'facestream-cameras-faces-'));
-    const withFaces = await startApp(faceDir, pipeline);
+    const server = await startServer({ stateDir: faceDir, mediaDir, modelDir, poolSize: 1 });
+    const base = server.httpUrl.replace('http://', '');
     try {
-      const { json } = await api(withFaces.base, 'POST', '/v1/cameras', { url: rtsp.url, targetFps: 5 });
-      const watcher = subscribe(withFaces.base, json.id);
+      const { json } = await api(base, 'POST', '/v1/cameras', { url: rtsp.url, targetFps: 5 });
+      const watcher = subscribe(base, json.id);
       const result = await waitFor('a result with a face', () =>
         watcher.messages.find((m) => m.type === 'result' && m.faces.length >= 1), 30_000);
-      expect(result.type === 'result' && result.faces[0]?.id).toBeGreaterThan(0);
+      expect(result).toMatchObject({ type: 'result', cameraId: json.id });
+      expect(result.type === 'result' && result.faces[0]?.boxNorm.w).toBeGreaterThan(0.05);
       watcher.socket.close();
     } finally {
-      await withFaces.app.close();
-      await pipeline.close();
+      await server.close();
       await rm(faceDir, { recursive: true, force: true });
     }
   });

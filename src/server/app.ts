@@ -83,5 +83,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(healthPlugin);
   await app.register(streamPlugin);
   await app.register(analyzePlugin);
+  await app.register(import('./cameras-plugin.js'));
   return app;
 }

@@ -1,15 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import type { WebSocket } from '@fastify/websocket';
-import type { FacePipeline } from '../inference/face-pipeline.js';
 import { CameraStateNames, errorMessage } from '../protocol/messages.js';
 import { CameraError, CameraManager } from '../stream/camera-manager.js';
 import { DEFAULT_CAMERA_TIMINGS, type CameraSubscriber, type CameraTimings } from '../stream/camera-runner.js';
 import { resolveFfmpegPath } from '../stream/ffmpeg-source.js';
 import { FrameProcessor } from '../stream/frame-processor.js';
-import type { StreamObserver } from '../stream/stream-observer.js';
-import type { Config } from './config.js';
 
 export interface CamerasPluginOptions {
   /** Stall, connect, backoff and kill timings; tests shorten them. */
@@ -19,13 +16,6 @@ export interface CamerasPluginOptions {
   defaultFps?: number;
   /** A subscriber whose socket holds more unsent bytes than this misses results and previews until it drains. */
   maxBufferedBytes?: number;
-}
-
-/** What the app decorates itself with before registering feature plugins. */
-interface AppServices {
-  config: Config;
-  pipeline: FacePipeline;
-  metrics: { registry: Registry } & Partial<StreamObserver>;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -98,7 +88,7 @@ const errors = { 400: ErrorBody, 404: ErrorBody };
  * sockets that receive each camera's results and state changes.
  */
 const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, options) => {
-  const { config, pipeline, metrics } = app as unknown as FastifyInstance & AppServices;
+  const { config, pipeline, metrics } = app;
   const timings: CameraTimings = {
     ...DEFAULT_CAMERA_TIMINGS,
     ...options.timings,
@@ -113,7 +103,7 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
     maxCameras: options.maxCameras ?? 64,
     timings,
     log: app.log,
-    observer: isStreamObserver(metrics) ? metrics : undefined,
+    observer: metrics,
     createAnalyzer: (record) =>
       new FrameProcessor(pipeline, {
         tracker: { iouThreshold: config.trackIou, maxMissed: config.trackMaxMissed, smoothing: config.smoothing },
@@ -122,10 +112,9 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
   });
   registerCameraMetrics(metrics.registry, manager);
 
-  // Subscribers first, with a reason, before @fastify/websocket's own preClose closes every socket bare.
-  app.addHook('preClose', async () => {
-    manager.closeSubscribers(1001, 'server shutting down');
-  });
+  // Cameras stop and their sockets close with a reason before the app closes the remaining sockets;
+  // onClose is the backstop for apps without that shutdown step (close() is idempotent).
+  if (app.hasDecorator('onShutdown')) app.onShutdown(() => manager.close());
   app.addHook('onClose', async () => {
     await manager.close();
   });
@@ -196,11 +185,6 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
     },
   );
 };
-
-function isStreamObserver(value: Partial<StreamObserver>): value is StreamObserver {
-  return typeof value.frameReceived === 'function' && typeof value.frameProcessed === 'function'
-    && typeof value.frameDropped === 'function' && typeof value.frameFailed === 'function';
-}
 
 /** Adapts a WebSocket: droppable messages are skipped while the socket is backed up, so one slow client never slows the camera or the others. */
 function socketSubscriber(socket: WebSocket, preview: boolean, maxBufferedBytes: number): CameraSubscriber {

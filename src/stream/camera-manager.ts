@@ -174,11 +174,6 @@ export class CameraManager {
     return this.#runner(id).subscribe(subscriber);
   }
 
-  /** Closes every subscriber socket with a reason; cameras keep running. */
-  closeSubscribers(code: number, reason: string): void {
-    for (const runner of this.#runners.values()) runner.closeSubscribers(code, reason);
-  }
-
   /** Stops every camera, waits for ffmpeg to be reaped and in-flight frames to finish, closes subscribers. */
   close(): Promise<void> {
     this.#closing ??= Promise.all(

@@ -208,10 +208,10 @@ export class CameraRunner {
   async close(closeCode: number, closeReason: string): Promise<void> {
     await this.stop(closeReason);
     this.#slot.close();
-    this.closeSubscribers(closeCode, closeReason);
+    this.#closeSubscribers(closeCode, closeReason);
   }
 
-  closeSubscribers(code: number, reason: string): void {
+  #closeSubscribers(code: number, reason: string): void {
     for (const subscriber of this.#subscribers) subscriber.close(code, reason);
     this.#subscribers.clear();
   }
