@@ -5,26 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import cvModule from '@techstark/opencv-js';
 import type * as CV from '@techstark/opencv-js';
 import type { DetectResult, DetectTask, DetectorWorkerData } from './detector-task.js';
-
-type OpenCv = typeof CV & { FS_createDataFile: typeof CV.FS_createDataFile };
-
-// The module object is thenable: resolving a promise with it (or awaiting it) never settles,
-// so wait for the runtime hook and pass the module inside a wrapper.
-const cvReady: Promise<{ cv: OpenCv }> = new Promise((resolve) => {
-  const cv = cvModule as unknown as OpenCv & { onRuntimeInitialized?: () => void };
-  if (typeof cv.Mat === 'function') resolve({ cv });
-  else cv.onRuntimeInitialized = () => resolve({ cv });
-});
+import { loadCascade, loadOpenCv } from './opencv.js';
 
 const { cascadePath } = workerData as DetectorWorkerData;
 
-const detector = cvReady.then(({ cv }) => {
-  cv.FS_createDataFile('/', 'cascade.xml', readFileSync(cascadePath), true, false, false);
-  const cascade = new cv.CascadeClassifier();
-  if (!cascade.load('cascade.xml')) throw new Error(`cannot load Haar cascade ${cascadePath}`);
+const detector = loadOpenCv().then(({ cv }) => {
+  const cascade = loadCascade(cv, readFileSync(cascadePath), 'cascade.xml');
   return { cv, cascade, frame: new cv.Mat(), small: new cv.Mat(), padded: new cv.Mat(), face: new cv.Mat() };
 });
 
