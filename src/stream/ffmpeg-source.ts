@@ -55,6 +55,13 @@ const FATAL_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/decoder .* not found|unknown decoder/i, 'unsupported codec'],
 ];
 
+/** Protocols each source kind may open: a playlist or SDP cannot make ffmpeg read local files or other hosts' protocols. */
+const PROTOCOLS: Record<CameraSource['kind'], string> = {
+  rtsp: 'rtsp,rtsps,rtp,srtp,udp,tcp,tls',
+  http: 'http,https,tcp,tls,crypto',
+  file: 'file',
+};
+
 const NOISE = /^(exiting normally|received signal|press \[q\]|conversion failed|metadata:|encoder\s*:|frame=|video:\d)/i;
 
 /**
@@ -85,7 +92,7 @@ export function resolveFfmpegPath(configured: string, env: NodeJS.ProcessEnv = p
 export function ffmpegArgs(options: FfmpegSourceOptions): string[] {
   const { source } = options;
   const timeoutUs = String(Math.round(options.ioTimeoutMs * 1000));
-  const input: string[] = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
+  const input: string[] = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-protocol_whitelist', PROTOCOLS[source.kind]];
   if (source.kind === 'rtsp') {
     input.push('-rtsp_transport', 'tcp', '-timeout', timeoutUs);
   } else if (source.kind === 'http') {
