@@ -19,8 +19,12 @@ describe.skipIf(skipReason)('POST /v1/analyze', () => {
   });
   afterAll(() => server?.close());
 
-  const post = (body: BodyInit, contentType?: string) =>
-    fetch(`${server.httpUrl}/v1/analyze`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+  const post = (body: Uint8Array | string | FormData, contentType?: string) =>
+    fetch(`${server.httpUrl}/v1/analyze`, {
+      method: 'POST',
+      body: body instanceof Uint8Array ? new Uint8Array(body) : body,
+      headers: contentType ? { 'content-type': contentType } : {},
+    });
 
   it('returns the same per-face result as the stream for a raw JPEG body', async () => {
     const response = await post(lena, 'image/jpeg');
@@ -33,7 +37,7 @@ describe.skipIf(skipReason)('POST /v1/analyze', () => {
 
   it('accepts a multipart upload, and PNG and WebP images', async () => {
     const form = new FormData();
-    form.append('image', new Blob([lena], { type: 'image/jpeg' }), 'lena.jpg');
+    form.append('image', new Blob([new Uint8Array(lena)], { type: 'image/jpeg' }), 'lena.jpg');
     expect((await post(form)).status).toBe(200);
     for (const [type, bytes] of [['image/png', await sharp(lena).resize(256).png().toBuffer()], ['image/webp', await sharp(lena).webp().toBuffer()]] as const) {
       const response = await post(bytes, type);
@@ -80,7 +84,7 @@ describe.skipIf(skipReason)('health, metrics and auth', () => {
   });
 
   it('refuses /v1 requests without the token and accepts bearer or query tokens', async () => {
-    const lena = readFileSync(dataFile(LENA));
+    const lena = new Uint8Array(readFileSync(dataFile(LENA)));
     const url = `${server.httpUrl}/v1/analyze`;
     const headers = { 'content-type': 'image/jpeg' };
     expect((await fetch(url, { method: 'POST', body: lena, headers })).status).toBe(401);
