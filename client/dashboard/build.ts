@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -9,6 +9,37 @@ export interface DashboardBuild {
   outDir: string;
   files: string[];
   ms: number;
+  /** False when the bundle in outDir was newer than every source and was kept. */
+  built: boolean;
+}
+
+/** Everything the bundle is made of: the dashboard, the SDK and the protocol. */
+const SOURCE_DIRS = [here, join(here, '../sdk/src'), join(here, '../../src/protocol')];
+const OUTPUTS = ['app.js', 'styles.css', 'index.html'];
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, await newestMtime(path));
+    else if (entry.isFile()) newest = Math.max(newest, (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds unless every output in outDir is newer than every source file (~5 ms to check). */
+export async function buildDashboardIfStale(outDir: string): Promise<DashboardBuild> {
+  const started = performance.now();
+  try {
+    const outputTimes = await Promise.all(OUTPUTS.map(async (name) => (await stat(join(outDir, name))).mtimeMs));
+    const sourceTimes = await Promise.all(SOURCE_DIRS.map(newestMtime));
+    if (Math.min(...outputTimes) > Math.max(...sourceTimes)) {
+      return { outDir, files: OUTPUTS, ms: Math.round(performance.now() - started), built: false };
+    }
+  } catch {
+    // A missing output means a build.
+  }
+  return buildDashboard(outDir);
 }
 
 /**
@@ -42,7 +73,7 @@ export async function buildDashboard(outDir: string): Promise<DashboardBuild> {
       await rename(path + suffix, path);
     }),
   );
-  return { outDir, files: outputs.map((o) => relative(outDir, o.path)).sort(), ms: Math.round(performance.now() - started) };
+  return { outDir, files: outputs.map((o) => relative(outDir, o.path)).sort(), ms: Math.round(performance.now() - started), built: true };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -84,5 +84,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(streamPlugin);
   await app.register(analyzePlugin);
   await app.register(import('./cameras-plugin.js'));
+  await app.register(import('./dashboard-plugin.js'));
   return app;
 }

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { buildDashboard, type DashboardBuild } from '../../client/dashboard/build.js';
+import { buildDashboardIfStale, type DashboardBuild } from '../../client/dashboard/build.js';
 
 export interface DashboardPluginOptions {
   /** Folder the bundle is built into and served from (default `dist/dashboard` in the project). */
   outDir?: string;
-  /** Build on startup (default true; ~0.3 s). Set false to serve a bundle built earlier. */
+  /** Build on startup when a source is newer than the bundle (default true; ~0.4 s, ~5 ms when fresh). */
   build?: boolean;
 }
 
@@ -17,7 +17,7 @@ const builds = new Map<string, Promise<DashboardBuild>>();
 function buildOnce(outDir: string): Promise<DashboardBuild> {
   let pending = builds.get(outDir);
   if (!pending) {
-    pending = buildDashboard(outDir);
+    pending = buildDashboardIfStale(outDir);
     pending.catch(() => builds.delete(outDir));
     builds.set(outDir, pending);
   }
@@ -29,7 +29,7 @@ const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (app, 
   const outDir = options.outDir ?? defaultOutDir;
   if (options.build !== false) {
     const built = await buildOnce(outDir);
-    app.log.debug({ outDir, ms: built.ms }, 'dashboard built');
+    app.log.debug({ outDir, ms: built.ms, built: built.built }, built.built ? 'dashboard built' : 'dashboard bundle up to date');
   }
   await app.register(fastifyStatic, {
     root: outDir,

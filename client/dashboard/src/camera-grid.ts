@@ -74,7 +74,7 @@ export function mountCameraGrid(api: ApiContext): { activate(): void; deactivate
 
     const overlay = new FaceOverlay(overlayHost);
     const timeline = new EmotionTimeline(canvas, { maxRows: 3 });
-    const subscription = new CameraSubscription(info.id, { url: api.baseUrl, token: api.token() || undefined });
+    const subscription = new CameraSubscription(info.id, { url: api.baseUrl, token: api.token() || undefined, preview: true });
     const card: CameraCard = { root, subscription, timeline, meta, info, resultTimes: [], lastResult: undefined };
     const camStatus: DashboardStatus['cameras'][string] = (status.cameras[info.id] = { connection: 'idle', state: info.state ?? null, results: 0, facesInLastResult: 0, timelineSamples: 0 });
 

@@ -10,8 +10,10 @@ interface Track {
 }
 
 export interface TimelineOptions {
-  /** How far back the chart goes (default 2 minutes). */
+  /** How far back the chart goes at most (default 2 minutes). */
   windowMs?: number;
+  /** The chart starts this wide and widens with the data up to windowMs (default 30 s). */
+  minWindowMs?: number;
   /** Face rows drawn at most; the most recently seen win (default 4). */
   maxRows?: number;
   /** Samples kept per face (default 3000, i.e. 25 fps over 2 minutes). */
@@ -30,7 +32,10 @@ const MAX_GAP_MS = 1500;
 export class EmotionTimeline {
   readonly #canvas: HTMLCanvasElement;
   readonly #ctx: CanvasRenderingContext2D;
-  readonly #windowMs: number;
+  readonly #maxWindowMs: number;
+  readonly #minWindowMs: number;
+  #windowMs: number;
+  #firstSample: number | undefined;
   readonly #maxRows: number;
   readonly #maxSamples: number;
   readonly #tracks = new Map<number, Track>();
@@ -43,7 +48,9 @@ export class EmotionTimeline {
     this.#ctx = ctx;
     // The height attribute sets the displayed height; the bitmap then follows the displayed size.
     canvas.style.height = `${canvas.height}px`;
-    this.#windowMs = options.windowMs ?? 120_000;
+    this.#maxWindowMs = options.windowMs ?? 120_000;
+    this.#minWindowMs = Math.min(options.minWindowMs ?? 30_000, this.#maxWindowMs);
+    this.#windowMs = this.#minWindowMs;
     this.#maxRows = options.maxRows ?? 4;
     this.#maxSamples = options.maxSamples ?? 3000;
   }
@@ -58,6 +65,7 @@ export class EmotionTimeline {
   }
 
   add(ts: number, faces: readonly Face[]): void {
+    if (faces.length > 0) this.#firstSample ??= ts;
     for (const face of faces) {
       let track = this.#tracks.get(face.id);
       if (!track) this.#tracks.set(face.id, (track = { id: face.id, times: [], scores: [], lastSeen: ts }));
@@ -75,6 +83,9 @@ export class EmotionTimeline {
   draw(now = Date.now()): void {
     const { width, height } = this.#fitToDisplay();
     const ctx = this.#ctx;
+    // Widen in 30 s steps as data accumulates, so the first seconds are not a sliver.
+    const span = this.#firstSample === undefined ? 0 : now - this.#firstSample;
+    this.#windowMs = Math.min(this.#maxWindowMs, Math.max(this.#minWindowMs, Math.ceil(span / 30_000) * 30_000));
     const start = now - this.#windowMs;
     this.#forgetBefore(start);
     ctx.clearRect(0, 0, width, height);
@@ -139,7 +150,7 @@ export class EmotionTimeline {
     ctx.fillStyle = '#8b95a3';
     ctx.strokeStyle = '#2c333d';
     ctx.textBaseline = 'top';
-    const stepMs = this.#windowMs > 60_000 ? 30_000 : 10_000;
+    const stepMs = this.#windowMs > 60_000 ? 30_000 : this.#windowMs > 30_000 ? 10_000 : 5_000;
     for (let ago = 0; ago <= this.#windowMs; ago += stepMs) {
       const x = LABEL_WIDTH + plotW - (ago / this.#windowMs) * plotW;
       ctx.beginPath();

@@ -26,7 +26,7 @@ function currentView(): View {
 
 function show(view: View): void {
   status.view = view;
-  document.querySelectorAll<HTMLElement>('[data-view]').forEach((section) => {
+  document.querySelectorAll<HTMLElement>('section[data-view]').forEach((section) => {
     section.hidden = section.dataset.view !== view;
   });
   document.querySelectorAll<HTMLElement>('[data-view-link]').forEach((link) => {
@@ -35,7 +35,7 @@ function show(view: View): void {
   });
   if (view === 'cameras') cameraGrid.activate();
   else cameraGrid.deactivate();
-  document.body.dataset.view = view;
+  document.body.dataset.currentView = view;
 }
 
 window.addEventListener('hashchange', () => show(currentView()));

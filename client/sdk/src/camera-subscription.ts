@@ -15,6 +15,11 @@ export interface CameraSubscriptionEvents extends Record<string, unknown> {
   reconnecting: { attempt: number; delayMs: number };
 }
 
+export interface CameraSubscriptionOptions extends ConnectionOptions {
+  /** Also receive low-rate JPEG `preview` messages (default false). */
+  preview?: boolean;
+}
+
 /** Read-only subscription to one registered camera's results on `/v1/cameras/:id/stream`. */
 export class CameraSubscription extends Emitter<CameraSubscriptionEvents> {
   readonly cameraId: string;
@@ -22,10 +27,11 @@ export class CameraSubscription extends Emitter<CameraSubscriptionEvents> {
   #cameraState: CameraStateMessage | undefined;
   #lastResult: ResultMessage | undefined;
 
-  constructor(cameraId: string, options: ConnectionOptions) {
+  constructor(cameraId: string, options: CameraSubscriptionOptions) {
     super();
     this.cameraId = cameraId;
-    this.#connection = new Connection(`v1/cameras/${encodeURIComponent(cameraId)}/stream`, options);
+    const query: Record<string, string> = options.preview ? { preview: '1' } : {};
+    this.#connection = new Connection(`v1/cameras/${encodeURIComponent(cameraId)}/stream`, options, query);
     this.#connection.on('state', (state) => this.emit('connection', state));
     this.#connection.on('message', (message) => this.#onMessage(message));
     this.#connection.on('error', (error) => this.emit('error', error));

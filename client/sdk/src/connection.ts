@@ -27,6 +27,15 @@ export interface ConnectionEvents extends Record<string, unknown> {
   error: FaceStreamError;
 }
 
+/**
+ * Closes the server means for good: 1000 (done, e.g. the camera was removed) and 4400-4499
+ * (the WebSocket twin of HTTP 4xx, e.g. 4404 no such camera). 1001 (restart), 1006 (lost),
+ * 1011, 1013 (try again later) and the rest are retried.
+ */
+function isFinalClose(code: number): boolean {
+  return code === 1000 || (code >= 4400 && code < 4500);
+}
+
 /** One WebSocket that validates every server message and reopens itself with backoff. */
 export class Connection extends Emitter<ConnectionEvents> {
   readonly #url: string;
@@ -37,9 +46,9 @@ export class Connection extends Emitter<ConnectionEvents> {
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(path: string, options: ConnectionOptions) {
+  constructor(path: string, options: ConnectionOptions, query: Record<string, string> = {}) {
     super();
-    this.#url = socketUrl(options.url, path, options.token);
+    this.#url = socketUrl(options.url, path, options.token, query);
     this.#reconnect = options.reconnect === false ? false : options.reconnect === true || options.reconnect === undefined ? {} : options.reconnect;
     this.#factory = options.socketFactory;
   }
@@ -134,9 +143,9 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   #scheduleReconnect(code: number, reason: string): void {
     if (this.#state === 'closed') return;
-    const willReconnect = this.#reconnect !== false;
+    const willReconnect = this.#reconnect !== false && !isFinalClose(code);
     this.emit('close', { code, reason, willReconnect });
-    if (this.#reconnect === false) {
+    if (this.#reconnect === false || !willReconnect) {
       this.#setState('closed');
       return;
     }

@@ -1,5 +1,5 @@
 export { StreamClient, type StreamClientOptions, type StreamClientEvents, type StreamStats, type SendOptions, type SendOutcome, type SendStatus } from './stream-client.js';
-export { CameraSubscription, type CameraSubscriptionEvents } from './camera-subscription.js';
+export { CameraSubscription, type CameraSubscriptionEvents, type CameraSubscriptionOptions } from './camera-subscription.js';
 export { Connection, type ConnectionOptions, type ConnectionState, type ConnectionEvents } from './connection.js';
 export { FaceStreamError, ClientErrorCodes, type ClientErrorCode, type FaceStreamErrorCode } from './errors.js';
 export { FrameEncoder, sniffImageFormat, type FrameInput, type GrayFrame, type DrawableFrame, type EncodeOptions, type FramePayload } from './frame-input.js';

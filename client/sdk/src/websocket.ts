@@ -35,10 +35,11 @@ export function defaultSocketFactory(): Promise<SocketFactory> {
 }
 
 /** Turns http(s)/ws(s) base URLs into the socket URL for `path`, with `?token=` when given. */
-export function socketUrl(base: string, path: string, token?: string): string {
+export function socketUrl(base: string, path: string, token?: string, query: Record<string, string> = {}): string {
   const url = new URL(path, base.endsWith('/') ? base : `${base}/`);
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   if (token) url.searchParams.set('token', token);
   return url.toString();
 }

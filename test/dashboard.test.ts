@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMOTION_LABELS } from '../src/protocol/index.js';
+import { loadConfig } from '../src/server/config.js';
+import { createService, type Service } from '../src/server/service.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FFMPEG = '/usr/bin/ffmpeg';
+const baseConfig = loadConfig(process.env);
+const dataDir = resolve(process.env.FACESTREAM_DATA ?? baseConfig.dataDir);
+const clipPath = join(dataDir, 'face_media/video/short_hamilton_clip.mp4');
+const lenaPath = join(dataDir, 'face_media/opencv_samples/lena.jpg');
+const modelPath = join(baseConfig.modelDir, 'emotion.onnx');
+const artifacts = resolve('test-artifacts');
+
+const missing = [
+  [CHROMIUM, 'Debian chromium (apt-get install chromium)'],
+  [FFMPEG, 'ffmpeg'],
+  [clipPath, 'the face clip (set FACESTREAM_DATA)'],
+  [lenaPath, 'lena.jpg (set FACESTREAM_DATA)'],
+  [modelPath, 'the emotion model (train or set FACESTREAM_MODEL_DIR)'],
+].find(([path]) => !existsSync(path!));
+const skipReason = missing ? `skipped: ${missing[0]} not found, ${missing[1]}` : undefined;
+if (skipReason) console.warn(`test/dashboard.test.ts ${skipReason}`);
+
+const LABEL_TEXT = new RegExp(`^#\\d+ (${EMOTION_LABELS.join('|')}) \\d+%$`);
+
+describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  let workDir: string;
+  let service: Service;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'facestream-dashboard-'));
+    await mkdir(artifacts, { recursive: true });
+    // Chromium's fake webcam plays a Y4M file in a loop: 8 s of the face clip, 640 px wide, 10 fps.
+    const fakeCamera = join(workDir, 'webcam.y4m');
+    execFileSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', clipPath, '-t', '8', '-vf', 'scale=640:-2,fps=10', '-pix_fmt', 'yuv420p', fakeCamera]);
+
+    const config = loadConfig(process.env, {
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'warn',
+      poolSize: 1,
+      dataDir,
+      mediaDir: join(dataDir, 'face_media'),
+      stateDir: join(workDir, 'state'),
+    });
+    service = await createService(config);
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    baseUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}/`;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${fakeCamera}`,
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('serves the page and its local bundle at /', async () => {
+    const html = await service.app.inject({ method: 'GET', url: '/' });
+    expect(html.statusCode).toBe(200);
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    expect(html.body).toContain('src="app.js"');
+    const js = await service.app.inject({ method: 'GET', url: '/app.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    // Unknown API paths keep their JSON 404 rather than falling into the static files.
+    const api404 = await service.app.inject({ method: 'GET', url: '/v1/no-such-thing' });
+    expect(api404.statusCode).toBe(404);
+    expect(api404.json()).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+
+    await page.goto(baseUrl);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.title()).toBe('facestream');
+  });
+
+  it('streams the fake webcam and draws a labelled box over the face', async () => {
+    await page.click('#webcam-toggle');
+    await page.waitForFunction(() => window.__facestream.webcam.results >= 3 && window.__facestream.webcam.facesInLastResult >= 1, undefined, { timeout: 45_000 });
+    // Read the box and the video in one go: boxes follow the stream and may move between calls.
+    const drawn = await page.waitForFunction(() => {
+      const box = document.querySelector<HTMLElement>('#webcam-overlay .face-box:not([hidden])');
+      if (!box) return undefined;
+      const r = box.getBoundingClientRect();
+      const v = document.getElementById('webcam-video')!.getBoundingClientRect();
+      return { emotion: box.dataset.emotion, label: box.querySelector('.face-label')?.textContent, box: [r.left, r.top, r.right, r.bottom], video: [v.left, v.top, v.right, v.bottom] };
+    }, undefined, { timeout: 20_000 });
+    const { emotion, label, box, video } = (await drawn.jsonValue())!;
+    expect(EMOTION_LABELS).toContain(emotion);
+    expect(label).toMatch(LABEL_TEXT);
+    const [left, top, right, bottom] = box;
+    const [vLeft, vTop, vRight, vBottom] = video;
+    expect(right! - left!).toBeGreaterThan(20);
+    expect(left).toBeGreaterThanOrEqual(vLeft! - 1);
+    expect(top).toBeGreaterThanOrEqual(vTop! - 1);
+    expect(right).toBeLessThanOrEqual(vRight! + 1);
+    expect(bottom).toBeLessThanOrEqual(vBottom! + 1);
+
+    const status = await page.evaluate(() => window.__facestream.webcam);
+    expect(status.connection).toBe('open');
+    expect(status.error).toBeNull();
+    await expect.poll(() => page.evaluate(() => window.__facestream.webcam.fps), { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#webcam-faces .face-card').count()).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: join(artifacts, 'dashboard-webcam.png') });
+  });
+
+  it('shows fps, latency and drops, and the emotion timeline grows', async () => {
+    const before = await page.evaluate(() => window.__facestream.webcam.timelineSamples);
+    await expect.poll(() => page.evaluate(() => window.__facestream.webcam.timelineSamples), { timeout: 20_000 }).toBeGreaterThan(before + 3);
+    const stats = await page.locator('#webcam-stats').textContent();
+    expect(stats).toMatch(/results\/s\s*\d+\.\d/);
+    expect(stats).toMatch(/latency\s*\d+ ms/);
+    expect(stats).toMatch(/dropped here\s*\d+/);
+    // The chart is painted in emotion colours (saturated pixels; background, grid and text are grey).
+    const colouredPixels = (): Promise<number> =>
+      page.evaluate(() => {
+        const canvas = document.getElementById('webcam-timeline') as HTMLCanvasElement;
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let coloured = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+          if (Math.max(r, g, b) - Math.min(r, g, b) > 80) coloured += 1;
+        }
+        return coloured;
+      });
+    await expect.poll(colouredPixels, { timeout: 5000 }).toBeGreaterThan(50);
+    await page.screenshot({ path: join(artifacts, 'dashboard-timeline.png') });
+    await page.click('#webcam-toggle');
+    await expect.poll(() => page.evaluate(() => window.__facestream.webcam.running)).toBe(false);
+  });
+
+  it('draws the faces and emotions of an uploaded photo', async () => {
+    await page.click('a[href="#upload"]');
+    await page.waitForSelector('#view-upload:not([hidden])');
+    await page.setInputFiles('#upload-file', lenaPath);
+    await page.waitForFunction(() => ['done', 'error'].includes(window.__facestream.upload.status), undefined, { timeout: 30_000 });
+    const upload = await page.evaluate(() => window.__facestream.upload);
+    expect(upload.error).toBeNull();
+    expect(upload.faces.length).toBeGreaterThanOrEqual(1);
+    const box = page.locator('#upload-overlay .face-box:not([hidden])').first();
+    expect(await box.locator('.face-label').textContent()).toMatch(LABEL_TEXT);
+    expect(await page.locator('#upload-faces .face-card .bar').count()).toBe(7 * upload.faces.length);
+    await page.screenshot({ path: join(artifacts, 'dashboard-upload.png') });
+  });
+
+  it('adds a camera from the form, shows it live with faces, and removes it', async (context) => {
+    if (!service.app.hasRoute({ method: 'GET', url: '/v1/cameras' })) context.skip('the app does not register the cameras plugin');
+    await page.click('a[href="#cameras"]');
+    await page.waitForSelector('#view-cameras:not([hidden])');
+    await page.fill('#camera-form input[name="name"]', 'hamilton');
+    await page.fill('#camera-form input[name="url"]', `file://${clipPath}`);
+    await page.click('#camera-form button[type="submit"]');
+    const card = page.locator('.camera-card').filter({ hasText: 'hamilton' });
+    await card.waitFor({ timeout: 10_000 });
+    const id = (await card.getAttribute('data-camera-id'))!;
+    await page.waitForFunction(
+      (cameraId) => {
+        const camera = window.__facestream.cameras[cameraId];
+        return camera !== undefined && camera.state === 'live' && camera.results >= 2 && camera.facesInLastResult >= 1;
+      },
+      id,
+      { timeout: 45_000 },
+    );
+    expect(await card.locator('.conn').textContent()).toBe('live');
+    expect(await card.locator('.face-box:not([hidden]) .face-label').first().textContent()).toMatch(LABEL_TEXT);
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(artifacts, 'dashboard-cameras.png') });
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    const list = await service.app.inject({ method: 'GET', url: '/v1/cameras' });
+    expect((list.json() as { cameras: unknown[] }).cameras).toHaveLength(0);
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

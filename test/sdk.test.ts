@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { FaceStreamError, StreamClient, type ResultMessage, type SocketFactory, type SocketLike } from '../client/sdk/src/index.js';
+import { loadConfig, type Config } from '../src/server/config.js';
+import { createService, type Service } from '../src/server/service.js';
+
+const baseConfig = loadConfig(process.env);
+const dataDir = resolve(process.env.FACESTREAM_DATA ?? baseConfig.dataDir);
+const lenaPath = join(dataDir, 'face_media/opencv_samples/lena.jpg');
+const modelPath = join(baseConfig.modelDir, 'emotion.onnx');
+const skipReason = !existsSync(lenaPath)
+  ? `skipped: ${lenaPath} not found (set FACESTREAM_DATA)`
+  : !existsSync(modelPath)
+    ? `skipped: ${modelPath} not found (train or set FACESTREAM_MODEL_DIR)`
+    : undefined;
+if (skipReason) console.warn(`test/sdk.test.ts ${skipReason}`);
+
+/** Counts frames on the wire and their answers, independently of the SDK's own bookkeeping. */
+function countingFactory(): { factory: SocketFactory; maxOutstanding: () => number; framesSent: () => number } {
+  let outstanding = 0;
+  let max = 0;
+  let sent = 0;
+  const factory: SocketFactory = (url) => {
+    const socket = new WebSocket(url);
+    // Registered before the SDK's onmessage, so an answer is counted before it frees a slot.
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { type: string; frameId?: number };
+      const answersFrame = message.type === 'result' || message.type === 'dropped' || message.type === 'error';
+      if (answersFrame && message.frameId !== undefined) outstanding -= 1;
+    });
+    const send = socket.send.bind(socket);
+    socket.send = ((data: Uint8Array) => {
+      sent += 1;
+      outstanding += 1;
+      max = Math.max(max, outstanding);
+      send(data);
+    }) as typeof socket.send;
+    return socket as unknown as SocketLike;
+  };
+  return { factory, maxOutstanding: () => max, framesSent: () => sent };
+}
+
+describe.skipIf(skipReason !== undefined)(`SDK against the real server${skipReason ? ` (${skipReason})` : ''}`, () => {
+  let stateDir: string;
+  let service: Service;
+  let port: number;
+  let lena: Buffer;
+
+  const start = async (listenPort: number): Promise<Service> => {
+    const config: Config = loadConfig(process.env, { port: listenPort, host: '127.0.0.1', logLevel: 'warn', stateDir, dataDir, poolSize: 1 });
+    const started = await createService(config);
+    await started.app.listen({ port: listenPort, host: '127.0.0.1' });
+    return started;
+  };
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'facestream-sdk-'));
+    lena = await readFile(lenaPath);
+    service = await start(0);
+    port = (service.app.server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const url = (): string => `http://127.0.0.1:${port}`;
+
+  it('connects, sends a JPEG and gets a typed result with a face', async () => {
+    const client = new StreamClient({ url: url() });
+    try {
+      const hello = await client.connect();
+      expect(hello.limits.maxInFlight).toBeGreaterThanOrEqual(1);
+      const captureTs = Date.now();
+      const result: ResultMessage = await client.analyze(lena, { captureTs });
+      expect(result.type).toBe('result');
+      expect(result.captureTs).toBe(captureTs);
+      expect(result.width).toBe(512);
+      expect(result.faces.length).toBeGreaterThanOrEqual(1);
+      const face = result.faces[0]!;
+      expect(hello.labels).toContain(face.emotion);
+      expect(face.boxNorm.x).toBeGreaterThanOrEqual(0);
+      expect(face.boxNorm.x + face.boxNorm.w).toBeLessThanOrEqual(1.0001);
+      expect(Object.values(face.scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+      expect(client.stats.results).toBe(1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('sends raw grey frames too', async () => {
+    const { data, info } = await sharp(lena).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const client = new StreamClient({ url: url() });
+    try {
+      await client.connect();
+      const result = await client.analyze({ gray: new Uint8Array(data), width: info.width, height: info.height });
+      expect(result.faces.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('never has more than maxInFlight frames in flight; a flood keeps only the latest frame', async () => {
+    const counting = countingFactory();
+    const client = new StreamClient({ url: url(), socketFactory: counting.factory });
+    try {
+      const hello = await client.connect();
+      const results: ResultMessage[] = [];
+      client.on('result', (r) => results.push(r));
+      const outcomes = [];
+      for (let i = 0; i < 40; i++) {
+        outcomes.push(await client.send(lena));
+        expect(client.stats.inFlight).toBeLessThanOrEqual(hello.limits.maxInFlight);
+      }
+      const last = outcomes.at(-1)!;
+      await expect.poll(() => results.some((r) => r.frameId === last.frameId), { timeout: 30_000 }).toBe(true);
+      const stats = client.stats;
+      expect(counting.maxOutstanding()).toBeLessThanOrEqual(hello.limits.maxInFlight);
+      expect(counting.framesSent()).toBe(stats.sent);
+      expect(stats.sent + stats.droppedLocal).toBe(40);
+      expect(stats.droppedLocal).toBeGreaterThan(0);
+      expect(stats.inFlight).toBe(0);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('rejects a frame the server cannot decode with a typed error', async () => {
+    const client = new StreamClient({ url: url() });
+    try {
+      await client.connect();
+      const notReallyJpeg = new Uint8Array(200).fill(7);
+      notReallyJpeg.set([0xff, 0xd8, 0xff]);
+      const error = await client.analyze(notReallyJpeg).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(FaceStreamError);
+      expect((error as FaceStreamError).code).toBe('UNDECODABLE_IMAGE');
+      expect((error as FaceStreamError).fromServer).toBe(true);
+      expect((error as FaceStreamError).frameId).toBeTypeOf('number');
+
+      const headerError = new Promise<FaceStreamError>((res) => client.once('error', res));
+      expect(client.sendRaw(new Uint8Array(10))).toBe(true);
+      expect((await headerError).code).toBe('BAD_FRAME_HEADER');
+
+      await expect(client.send(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: 'BAD_INPUT', fromServer: false });
+      // The socket survives bad frames.
+      expect((await client.analyze(lena)).faces.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reconnects with backoff after the server restarts and keeps streaming', async () => {
+    const client = new StreamClient({ url: url(), reconnect: { initialMs: 100, maxMs: 1000 } });
+    try {
+      await client.connect();
+      expect((await client.analyze(lena)).faces.length).toBeGreaterThanOrEqual(1);
+      const reconnecting = new Promise<{ attempt: number; delayMs: number }>((res) => client.once('reconnecting', res));
+      await service.close();
+      const attempt = await reconnecting;
+      expect(attempt.attempt).toBe(1);
+      expect(attempt.delayMs).toBeLessThanOrEqual(100);
+      await new Promise((r) => setTimeout(r, 500));
+      service = await start(port);
+      await new Promise<void>((res) => client.once('hello', () => res()));
+      expect(client.stats.reconnects).toBe(1);
+      expect((await client.analyze(lena)).faces.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.close();
+    }
+  });
+});
