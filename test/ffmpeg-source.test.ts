@@ -29,7 +29,9 @@ describe('ffmpeg command line and exit reasons', () => {
       .toEqual({ reason: 'authentication refused: rtsp://***@h/x: Server returned 401 Unauthorized (authorization failed)', fatal: true });
     expect(exitReason(['[tcp @ 0x1] Connection to tcp://h:554 failed: Connection refused', 'rtsp://h/x: Connection refused'], 1, null))
       .toEqual({ reason: 'rtsp://h/x: Connection refused', fatal: false });
-    expect(exitReason(['Exiting normally, received signal 15.'], 255, null)).toEqual({ reason: 'ffmpeg exited with code 255', fatal: false });
+    expect(exitReason(['Output #0, rawvideo, to \'pipe:1\':', '  Stream #0:0: Video: rawvideo (Y800 / 0x30303859), gray, 320x180', 'Exiting normally, received signal 15.'], 255, null))
+      .toEqual({ reason: 'stream ended (ffmpeg exited with code 255)', fatal: false });
+    expect(exitReason(['Error: no such thing'], 1, null)).toEqual({ reason: 'Error: no such thing', fatal: false });
     expect(exitReason([], null, 'SIGKILL')).toEqual({ reason: 'ffmpeg killed by SIGKILL', fatal: false });
   });
 });

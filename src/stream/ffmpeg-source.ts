@@ -62,7 +62,7 @@ const PROTOCOLS: Record<CameraSource['kind'], string> = {
   file: 'file',
 };
 
-const NOISE = /^(exiting normally|received signal|press \[q\]|conversion failed|metadata:|encoder\s*:|frame=|video:\d)/i;
+const NOISE = /^(exiting normally|received signal|press \[q\]|conversion failed|metadata:|encoder\s*:|frame=|video:\d|(input|output) #|stream #|stream mapping|duration:)/i;
 
 /**
  * Finds the ffmpeg binary: the configured path, else `ffmpeg` on PATH, else the one bundled by
@@ -116,14 +116,15 @@ export function ffmpegArgs(options: FfmpegSourceOptions): string[] {
 
 /** Picks the reason an ffmpeg run ended from its last stderr lines. */
 export function exitReason(lines: readonly string[], code: number | null, signal: NodeJS.Signals | null): { reason: string; fatal: boolean } {
-  const meaningful = lines.filter((line) => line.trim() !== '' && !NOISE.test(line.trim()));
+  const meaningful = lines.filter((line) => line.trim() !== '' && !NOISE.test(line.trim()) && !/^\s/.test(line));
   const text = meaningful.slice(-4).join('\n');
   for (const [pattern, label] of FATAL_PATTERNS) {
     if (pattern.test(text)) return { reason: `${label}: ${lastLine(meaningful)}`, fatal: true };
   }
   const last = lastLine(meaningful);
   if (last !== '') return { reason: last, fatal: false };
-  return { reason: signal ? `ffmpeg killed by ${signal}` : `ffmpeg exited with code ${code}`, fatal: false };
+  if (signal) return { reason: `ffmpeg killed by ${signal}`, fatal: false };
+  return { reason: `stream ended (ffmpeg exited with code ${code})`, fatal: false };
 }
 
 function lastLine(lines: readonly string[]): string {
