@@ -31,6 +31,8 @@ describe('ffmpeg command line and exit reasons', () => {
       .toEqual({ reason: 'rtsp://h/x: Connection refused', fatal: false });
     expect(exitReason(['Output #0, rawvideo, to \'pipe:1\':', '  Stream #0:0: Video: rawvideo (Y800 / 0x30303859), gray, 320x180', 'Exiting normally, received signal 15.'], 255, null))
       .toEqual({ reason: 'stream ended (ffmpeg exited with code 255)', fatal: false });
+    expect(exitReason(['[h264 @ 0x5581] concealing 480 DC, 480 AC, 480 MV errors in I frame'], 0, null))
+      .toEqual({ reason: 'stream ended (ffmpeg exited with code 0)', fatal: false });
     expect(exitReason(['Error: no such thing'], 1, null)).toEqual({ reason: 'Error: no such thing', fatal: false });
     expect(exitReason([], null, 'SIGKILL')).toEqual({ reason: 'ffmpeg killed by SIGKILL', fatal: false });
   });

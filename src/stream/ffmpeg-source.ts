@@ -62,6 +62,9 @@ const PROTOCOLS: Record<CameraSource['kind'], string> = {
   file: 'file',
 };
 
+/** Decoder and filter chatter (concealment, broken slices) that says nothing about why a source went away. */
+const CODEC_CHATTER = /^\[(h264|hevc|h265|mpeg4|mjpeg|mpeg[12]video|h263|vp[89]|av1|aac\w*|mp3\w*|opus|pcm_\w+|swscaler|Parsed_\w+|graph[^\]]*) @ 0x[0-9a-f]+\]/i;
+
 const NOISE = /^(exiting normally|received signal|press \[q\]|conversion failed|metadata:|encoder\s*:|frame=|video:\d|(input|output) #|stream #|stream mapping|duration:)/i;
 
 /**
@@ -116,7 +119,7 @@ export function ffmpegArgs(options: FfmpegSourceOptions): string[] {
 
 /** Picks the reason an ffmpeg run ended from its last stderr lines. */
 export function exitReason(lines: readonly string[], code: number | null, signal: NodeJS.Signals | null): { reason: string; fatal: boolean } {
-  const meaningful = lines.filter((line) => line.trim() !== '' && !NOISE.test(line.trim()) && !/^\s/.test(line));
+  const meaningful = lines.filter((line) => line.trim() !== '' && !/^\s/.test(line) && !NOISE.test(line) && !CODEC_CHATTER.test(line));
   const text = meaningful.slice(-4).join('\n');
   for (const [pattern, label] of FATAL_PATTERNS) {
     if (pattern.test(text)) return { reason: `${label}: ${lastLine(meaningful)}`, fatal: true };
