@@ -24,7 +24,8 @@ const dataDir = resolve(process.env.FACESTREAM_DATA ?? '../shared/data');
 const mediaDir = join(dataDir, 'face_media');
 const clip = join(mediaDir, 'video/short_hamilton_clip.mp4');
 const fixture = resolve('test/fixtures/rtsp_server.py');
-const modelDir = resolve('models');
+// The model the service would load (FACESTREAM_MODEL_DIR or models/).
+const modelDir = loadConfig(process.env).modelDir;
 
 function missing(): string | undefined {
   if (!existsSync(clip)) return `${clip} not found (set FACESTREAM_DATA)`;
@@ -35,7 +36,7 @@ function missing(): string | undefined {
 }
 const skipReason = missing();
 if (skipReason) console.warn(`test/cameras.test.ts skipped: ${skipReason}`);
-const modelReason = existsSync(join(modelDir, 'emotion.onnx')) ? undefined : 'models/emotion.onnx not built yet';
+const modelReason = existsSync(join(modelDir, 'emotion.onnx')) ? undefined : `${join(modelDir, 'emotion.onnx')} not built yet`;
 if (!skipReason && modelReason) console.warn(`test/cameras.test.ts: face results test skipped: ${modelReason}`);
 
 const SECRET = 's3cr3t-pw';
