@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FacePipeline } from '../src/inference/face-pipeline.js';
 import { EMOTION_LABELS, type CameraStateName, type ServerMessage } from '../src/protocol/messages.js';
-import camerasPlugin, { type CamerasPluginOptions } from '../src/server/cameras-plugin.js';
+import camerasPlugin, { socketSubscriber, type CamerasPluginOptions } from '../src/server/cameras-plugin.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { Metrics } from '../src/server/metrics.js';
@@ -201,6 +201,19 @@ describe('camera helpers', () => {
     expect(redactCredentials('rtsp://admin:pa:ss@10.0.0.2:554/h264')).toBe('rtsp://***@10.0.0.2:554/h264');
     expect(redactCredentials('[rtsp @ 0x1] method DESCRIBE failed: rtsp://u:p@h/x 401')).toBe('[rtsp @ 0x1] method DESCRIBE failed: rtsp://***@h/x 401');
     expect(redactCredentials('rtsp://10.0.0.2/x')).toBe('rtsp://10.0.0.2/x');
+  });
+
+  it('skips results and previews for a backed-up subscriber but still sends it state changes', () => {
+    const sent: string[] = [];
+    const socket = { readyState: 1, OPEN: 1, CONNECTING: 0, bufferedAmount: 0, send: (text: string) => void sent.push(text), close: () => undefined };
+    const subscriber = socketSubscriber(socket as unknown as Parameters<typeof socketSubscriber>[0], false, 1000);
+    subscriber.send('result-1', true);
+    socket.bufferedAmount = 5000;
+    subscriber.send('result-2', true);
+    subscriber.send('state', false);
+    socket.bufferedAmount = 0;
+    subscriber.send('result-3', true);
+    expect(sent).toEqual(['result-1', 'state', 'result-3']);
   });
 
   it('backs off exponentially with full jitter inside the cap', () => {

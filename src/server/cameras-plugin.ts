@@ -187,7 +187,7 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
 };
 
 /** Adapts a WebSocket: droppable messages are skipped while the socket is backed up, so one slow client never slows the camera or the others. */
-function socketSubscriber(socket: WebSocket, preview: boolean, maxBufferedBytes: number): CameraSubscriber {
+export function socketSubscriber(socket: Pick<WebSocket, 'readyState' | 'OPEN' | 'CONNECTING' | 'bufferedAmount' | 'send' | 'close'>, preview: boolean, maxBufferedBytes: number): CameraSubscriber {
   return {
     preview,
     send(text, droppable) {

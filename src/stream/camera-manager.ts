@@ -164,8 +164,8 @@ export class CameraManager {
   async remove(id: string): Promise<void> {
     this.#assertOpen();
     const runner = this.#runner(id);
+    await this.#store.save(this.#records().filter((record) => record.id !== id));
     this.#runners.delete(id);
-    await this.#store.save(this.#records());
     await runner.close(1000, 'camera removed');
   }
 
