@@ -131,6 +131,19 @@ def plot_confusion(cm, path, title):
     plt.close(fig)
 
 
+def run_commands(run_dir):
+    """Every training command that wrote to this run (a resumed run has several)."""
+    cmds = []
+    with open(os.path.join(run_dir, "train.log")) as f:
+        for line in f:
+            if " command: " in line:
+                cmd = line.split(" command: ", 1)[1].strip()
+                if cmd.startswith("python3 "):  # older log lines named the interpreter by basename
+                    cmd = "/usr/bin/" + cmd
+                cmds.append(cmd)
+    return cmds
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--data", default=default_data_dir())
@@ -220,10 +233,7 @@ def main(argv=None):
             "baseline": baseline,
         },
         "training": {
-            "command": "/usr/bin/python3 training/train.py " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in (("out", cfg["out"]),
-                                                              ("width", cfg["width"]),
-                                                              ("epochs", cfg["epochs"]))),
+            "command": " && ".join(run_commands(a.run)),
             "exportCommand": "/usr/bin/python3 training/export.py " + " ".join(sys.argv[1:]),
             "epochs": cfg["epochs"], "bestEpoch": ck["epoch"] + 1,
             "params": count_params(net), "macsPerFace": count_macs(net),

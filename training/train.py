@@ -118,7 +118,7 @@ def train(args):
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
     fh = open(os.path.join(args.out, "train.log"), "a")
-    log_line(fh, "command: " + " ".join([os.path.basename(sys.executable)] + sys.argv))
+    log_line(fh, "command: " + " ".join([sys.executable] + sys.argv))
 
     fer = load_fer2013(args.data)
     tr = fer.split("Training", drop_flagged=not args.keep_flagged)
