@@ -270,7 +270,7 @@ describe.skipIf(skipReason !== undefined)(`IP cameras over RTSP and files${skipR
   it('streams an RTSP camera to any number of subscribers with state and previews, credentials redacted everywhere', async () => {
     const { base, logs, registry } = current;
     const secretUrl = rtsp.url.replace('rtsp://', `rtsp://viewer:${SECRET}@`);
-    const created = await api(base, 'POST', '/v1/cameras', { url: secretUrl, name: 'lobby', targetFps: 5, detectWidth: 320 });
+    const created = await api(base, 'POST', '/v1/cameras', { url: secretUrl, name: 'lobby', targetFps: 5, frameWidth: 320, detectWidth: 320 });
     expect(created.status).toBe(201);
     const id: string = created.json.id;
     expect(created.json.url).toBe(rtsp.url.replace('rtsp://', 'rtsp://***@'));
@@ -312,7 +312,8 @@ describe.skipIf(skipReason !== undefined)(`IP cameras over RTSP and files${skipR
     const { base } = current;
     const { json } = await api(base, 'POST', '/v1/cameras', { url: rtsp.url, name: 'outage' });
     const watcher = subscribe(base, json.id);
-    await waitForState(base, json.id, ['live']);
+    // Default frame width 640: the 640x360 source arrives at full size, never upscaled.
+    expect(await waitForState(base, json.id, ['live'])).toMatchObject({ frameWidth: 640, width: 640, height: 360 });
     const port = rtsp.port;
     await rtsp.stop();
     const statesSeen = (): Array<{ state: CameraStateName; reason?: string }> =>

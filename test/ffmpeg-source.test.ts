@@ -17,7 +17,7 @@ describe('ffmpeg command line and exit reasons', () => {
     const rtsp = ffmpegArgs({ ffmpegPath: 'ffmpeg', source: { kind: 'rtsp', url: 'rtsp://u:p@h/x', redacted: 'rtsp://***@h/x' }, fps: 5, width: 321, ioTimeoutMs: 3000 }).join(' ');
     expect(rtsp).toContain('-rtsp_transport tcp -timeout 3000000');
     expect(rtsp).toContain('-fflags nobuffer -flags low_delay');
-    expect(rtsp).toContain('-vf fps=5,scale=322:-2:flags=area,format=gray -f rawvideo pipe:1');
+    expect(rtsp).toContain("-vf fps=5,scale='trunc(min(322,iw)/2)*2':-2:flags=area,format=gray -f rawvideo pipe:1");
     expect(rtsp).not.toContain('-re');
     const file = ffmpegArgs({ ffmpegPath: 'ffmpeg', source: { kind: 'file', url: '/m/a.mp4', redacted: '/m/a.mp4' }, fps: 2, width: 320, ioTimeoutMs: 3000 }).join(' ');
     expect(file).toContain('-protocol_whitelist file -re -stream_loop -1');

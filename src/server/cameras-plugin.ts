@@ -14,19 +14,23 @@ export interface CamerasPluginOptions {
   maxCameras?: number;
   /** Default frames per second for new cameras. */
   defaultFps?: number;
+  /** Default largest frame width for new cameras (640). */
+  defaultFrameWidth?: number;
   /** A subscriber whose socket holds more unsent bytes than this misses results and previews until it drains. */
   maxBufferedBytes?: number;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Fps = Type.Number({ exclusiveMinimum: 0, maximum: 60 });
-const DetectWidth = Type.Integer({ minimum: 80, maximum: 1920 });
+const DetectWidth = Type.Integer({ minimum: 80, maximum: 1920, description: 'width frames are downscaled to for face detection' });
+const FrameWidth = Type.Integer({ minimum: 80, maximum: 1920, description: 'largest width of the analysed frames (no upscaling); faces are cropped from these' });
 
 const NewCameraBody = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 4096, description: 'rtsp://, rtsps://, http(s):// or a file under the media folder' }),
     name: Type.Optional(Type.String({ maxLength: 200 })),
     targetFps: Type.Optional(Fps),
+    frameWidth: Type.Optional(FrameWidth),
     detectWidth: Type.Optional(DetectWidth),
     enabled: Type.Optional(Type.Boolean()),
   },
@@ -38,6 +42,7 @@ const PatchCameraBody = Type.Object(
     url: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     name: Type.Optional(Type.String({ maxLength: 200 })),
     targetFps: Type.Optional(Fps),
+    frameWidth: Type.Optional(FrameWidth),
     detectWidth: Type.Optional(DetectWidth),
     enabled: Type.Optional(Type.Boolean()),
   },
@@ -51,6 +56,7 @@ const CameraView = Type.Object({
   url: Type.String({ description: 'address with credentials replaced by ***' }),
   kind: Type.Union([Type.Literal('rtsp'), Type.Literal('http'), Type.Literal('file')]),
   targetFps: Type.Number(),
+  frameWidth: Type.Integer(),
   detectWidth: Type.Integer(),
   enabled: Type.Boolean(),
   createdAt: Type.Number(),
@@ -98,8 +104,8 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
   const manager = await CameraManager.open({
     stateDir: config.stateDir,
     mediaDir: config.mediaDir,
-    ffmpegPath: resolveFfmpegPath(config.ffmpegPath),
-    defaults: { targetFps: options.defaultFps ?? 5, detectWidth: config.detectWidth },
+    ffmpegPath: ffmpegPathOrName(config.ffmpegPath, app.log),
+    defaults: { targetFps: options.defaultFps ?? 5, frameWidth: options.defaultFrameWidth ?? 640, detectWidth: config.detectWidth },
     maxCameras: options.maxCameras ?? 64,
     timings,
     log: app.log,
@@ -185,6 +191,16 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
     },
   );
 };
+
+/** Without ffmpeg the service still starts; each camera then fails with "ffmpeg not found". */
+function ffmpegPathOrName(configured: string, log: { warn(object: object, message: string): void }): string {
+  try {
+    return resolveFfmpegPath(configured);
+  } catch (error) {
+    log.warn({ err: error }, 'cameras will not start');
+    return 'ffmpeg';
+  }
+}
 
 /** Adapts a WebSocket: droppable messages are skipped while the socket is backed up, so one slow client never slows the camera or the others. */
 export function socketSubscriber(socket: Pick<WebSocket, 'readyState' | 'OPEN' | 'CONNECTING' | 'bufferedAmount' | 'send' | 'close'>, preview: boolean, maxBufferedBytes: number): CameraSubscriber {

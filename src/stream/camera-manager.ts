@@ -15,6 +15,7 @@ export interface NewCamera {
   url: string;
   name?: string;
   targetFps?: number;
+  frameWidth?: number;
   detectWidth?: number;
   enabled?: boolean;
 }
@@ -29,6 +30,7 @@ export interface CameraView extends CameraStats {
   url: string;
   kind: SourceKind;
   targetFps: number;
+  frameWidth: number;
   detectWidth: number;
   enabled: boolean;
   createdAt: number;
@@ -50,7 +52,7 @@ export interface CameraManagerOptions {
   stateDir: string;
   mediaDir: string;
   ffmpegPath: string;
-  defaults: { targetFps: number; detectWidth: number };
+  defaults: { targetFps: number; frameWidth: number; detectWidth: number };
   maxCameras: number;
   timings: CameraTimings;
   log: CameraLogger;
@@ -121,6 +123,7 @@ export class CameraManager {
       name: input.name ?? '',
       url: source.url,
       targetFps: input.targetFps ?? this.#options.defaults.targetFps,
+      frameWidth: input.frameWidth ?? this.#options.defaults.frameWidth,
       detectWidth: input.detectWidth ?? this.#options.defaults.detectWidth,
       enabled: input.enabled ?? true,
       createdAt: Date.now(),
@@ -145,11 +148,13 @@ export class CameraManager {
       url: source.url,
       name: patch.name ?? before.name,
       targetFps: patch.targetFps ?? before.targetFps,
+      frameWidth: patch.frameWidth ?? before.frameWidth,
       detectWidth: patch.detectWidth ?? before.detectWidth,
       enabled: patch.enabled ?? before.enabled,
     };
     await this.#store.save(this.#records().map((other) => (other.id === id ? record : other)));
-    const settingsChanged = record.url !== before.url || record.targetFps !== before.targetFps || record.detectWidth !== before.detectWidth;
+    const settingsChanged = record.url !== before.url || record.targetFps !== before.targetFps
+      || record.frameWidth !== before.frameWidth || record.detectWidth !== before.detectWidth;
     if (!record.enabled) {
       await runner.stop('disabled');
       runner.setRecord(record, source);
@@ -226,6 +231,7 @@ function viewOf(runner: CameraRunner): CameraView {
     url: source.redacted,
     kind: source.kind,
     targetFps: record.targetFps,
+    frameWidth: record.frameWidth,
     detectWidth: record.detectWidth,
     enabled: record.enabled,
     createdAt: record.createdAt,

@@ -256,7 +256,7 @@ export class CameraRunner {
         ffmpegPath: this.#options.ffmpegPath,
         source: this.#source,
         fps: this.#record.targetFps,
-        width: this.#record.detectWidth,
+        width: this.#record.frameWidth,
         ioTimeoutMs: this.#options.timings.ioTimeoutMs,
       },
       {

@@ -10,6 +10,9 @@ export const CameraRecordSchema = Type.Object({
   name: Type.String({ maxLength: 200 }),
   url: Type.String({ minLength: 1, maxLength: 4096 }),
   targetFps: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
+  /** Width of the frames ffmpeg delivers (never upscaled); faces are cropped from these. */
+  frameWidth: Type.Integer({ minimum: 80, maximum: 1920 }),
+  /** Width the frames are downscaled to for Haar detection. */
   detectWidth: Type.Integer({ minimum: 80, maximum: 1920 }),
   enabled: Type.Boolean(),
   createdAt: Type.Number(),

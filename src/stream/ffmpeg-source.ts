@@ -10,7 +10,7 @@ export interface FfmpegSourceOptions {
   source: CameraSource;
   /** Frames per second ffmpeg emits (its fps filter drops the rest before they reach us). */
   fps: number;
-  /** Output width in pixels; the height follows the source's aspect ratio (rounded to even). */
+  /** Largest output width in pixels (smaller sources are not upscaled); the height keeps the aspect ratio. */
   width: number;
   /** Network read/connect timeout, ms: ffmpeg gives up on a silent socket after this. */
   ioTimeoutMs: number;
@@ -108,11 +108,13 @@ export function ffmpegArgs(options: FfmpegSourceOptions): string[] {
     input.push('-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '500000', '-analyzeduration', '1000000');
   }
   const width = Math.max(16, Math.round(options.width / 2) * 2);
+  // Quoted so the filtergraph parser keeps min()'s comma; even sizes keep every scaler happy.
+  const scale = `scale='trunc(min(${width},iw)/2)*2':-2:flags=area`;
   return [
     ...input,
     '-i', source.kind === 'file' ? `file:${source.url}` : source.url,
     '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', `fps=${options.fps},scale=${width}:-2:flags=area,format=gray`,
+    '-vf', `fps=${options.fps},${scale},format=gray`,
     '-f', 'rawvideo', 'pipe:1',
   ];
 }
