@@ -5,6 +5,7 @@ import { ResultMessageSchema } from '../src/protocol/messages.js';
 import { Value } from '@sinclair/typebox/value';
 import { dataFile, missingData } from './helpers/data.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { StreamClient } from './helpers/stream-client.js';
 
 const LENA = 'face_media/opencv_samples/lena.jpg';
 const skipReason = missingData(LENA);
@@ -91,6 +92,13 @@ describe.skipIf(skipReason)('health, metrics and auth', () => {
     expect((await fetch(url, { method: 'POST', body: lena, headers: { ...headers, authorization: 'Bearer wrong!' } })).status).toBe(401);
     expect((await fetch(url, { method: 'POST', body: lena, headers: { ...headers, authorization: 'Bearer sesame' } })).status).toBe(200);
     expect((await fetch(`${url}?token=sesame`, { method: 'POST', body: lena, headers })).status).toBe(200);
+  });
+
+  it('refuses a stream socket without the token and opens one with ?token=', async () => {
+    const wsUrl = server.httpUrl.replace('http', 'ws');
+    await expect(StreamClient.connect(`${wsUrl}/v1/stream`)).rejects.toThrow(/401/);
+    const client = await StreamClient.connect(`${wsUrl}/v1/stream?token=sesame`);
+    client.close();
   });
 
   it('exposes Prometheus metrics for frames, latency, batches and the pool', async () => {

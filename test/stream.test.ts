@@ -166,6 +166,19 @@ describe.skipIf(skipReason)('/v1/stream with a real server and client', () => {
     await flooding.waitFor(resultFor(30), 60_000);
   });
 
+  it('turns away streams beyond the connection limit with 1013', async () => {
+    const small = await startServer({ maxConnections: 1 });
+    try {
+      const first = await StreamClient.connect(`${small.wsUrl}/v1/stream`);
+      await expect(StreamClient.connect(`${small.wsUrl}/v1/stream`)).rejects.toThrow(/1013/);
+      first.sendFrame({ frameId: 1 }, lena);
+      expect((await first.waitFor(resultFor(1))).faces).toHaveLength(1);
+      first.close();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('closes streams with 1001 and a reason on shutdown, after finishing the frame in progress', async () => {
     const own = await startServer();
     const client = await StreamClient.connect(`${own.wsUrl}/v1/stream`);

@@ -60,13 +60,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorMessage('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
-  if (config.authToken) {
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/v1/') || hasValidToken(request, config.authToken)) return;
-      return reply.code(401).send(errorMessage('UNAUTHORIZED'));
-    });
-  }
-
   // Frames somewhat over the limit still reach the session, which answers FRAME_TOO_LARGE; far
   // larger messages close the socket with 1009 before they are buffered.
   const shutdownTasks: (() => Promise<void>)[] = [];
@@ -80,6 +73,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await new Promise((resolve) => this.websocketServer.close(resolve));
     },
   });
+  // After the websocket plugin, whose own onRequest hook must see upgrades it then cleans up.
+  if (config.authToken) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/v1/') || hasValidToken(request, config.authToken)) return;
+      return reply.code(401).send(errorMessage('UNAUTHORIZED'));
+    });
+  }
+
   await app.register(healthPlugin);
   await app.register(streamPlugin);
   await app.register(analyzePlugin);
