@@ -3,36 +3,30 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMOTION_LABELS } from '../src/protocol/index.js';
-import { loadConfig } from '../src/server/config.js';
-import { createService, type Service } from '../src/server/service.js';
+import type { Service } from '../src/server/service.js';
+import { dataDir, dataFile, missingData } from './helpers/data.js';
+import { startServer, type TestServer } from './helpers/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FFMPEG = '/usr/bin/ffmpeg';
-const baseConfig = loadConfig(process.env);
-const dataDir = resolve(process.env.FACESTREAM_DATA ?? baseConfig.dataDir);
-const clipPath = join(dataDir, 'face_media/video/short_hamilton_clip.mp4');
-const lenaPath = join(dataDir, 'face_media/opencv_samples/lena.jpg');
-const modelPath = join(baseConfig.modelDir, 'emotion.onnx');
+const CLIP = 'face_media/video/short_hamilton_clip.mp4';
+const LENA = 'face_media/opencv_samples/lena.jpg';
+const clipPath = dataFile(CLIP);
+const lenaPath = dataFile(LENA);
 const artifacts = resolve('test-artifacts');
 
-const missing = [
-  [CHROMIUM, 'Debian chromium (apt-get install chromium)'],
-  [FFMPEG, 'ffmpeg'],
-  [clipPath, 'the face clip (set FACESTREAM_DATA)'],
-  [lenaPath, 'lena.jpg (set FACESTREAM_DATA)'],
-  [modelPath, 'the emotion model (train or set FACESTREAM_MODEL_DIR)'],
-].find(([path]) => !existsSync(path!));
-const skipReason = missing ? `skipped: ${missing[0]} not found, ${missing[1]}` : undefined;
+const missingTool = [CHROMIUM, FFMPEG].find((path) => !existsSync(path));
+const skipReason = missingTool ? `${missingTool} not found (apt-get install chromium ffmpeg)` : missingData(CLIP, LENA);
 if (skipReason) console.warn(`test/dashboard.test.ts ${skipReason}`);
 
 const LABEL_TEXT = new RegExp(`^#\\d+ (${EMOTION_LABELS.join('|')}) \\d+%$`);
 
 describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
   let workDir: string;
+  let server: TestServer;
   let service: Service;
   let browser: Browser;
   let page: Page;
@@ -46,18 +40,9 @@ describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipR
     const fakeCamera = join(workDir, 'webcam.y4m');
     execFileSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', clipPath, '-t', '8', '-vf', 'scale=640:-2,fps=10', '-pix_fmt', 'yuv420p', fakeCamera]);
 
-    const config = loadConfig(process.env, {
-      host: '127.0.0.1',
-      port: 0,
-      logLevel: 'warn',
-      poolSize: 1,
-      dataDir,
-      mediaDir: join(dataDir, 'face_media'),
-      stateDir: join(workDir, 'state'),
-    });
-    service = await createService(config);
-    await service.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}/`;
+    server = await startServer({ poolSize: 1, dataDir, mediaDir: join(dataDir, 'face_media'), stateDir: join(workDir, 'state') });
+    service = server.service;
+    baseUrl = `${server.httpUrl}/`;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -81,7 +66,7 @@ describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipR
 
   afterAll(async () => {
     await browser?.close();
-    await service?.close();
+    await server?.close();
     await rm(workDir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,16 +8,10 @@ import WebSocket from 'ws';
 import { FaceStreamError, StreamClient, type ResultMessage, type SocketFactory, type SocketLike } from '../client/sdk/src/index.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { createService, type Service } from '../src/server/service.js';
+import { dataDir, dataFile, missingData } from './helpers/data.js';
 
-const baseConfig = loadConfig(process.env);
-const dataDir = resolve(process.env.FACESTREAM_DATA ?? baseConfig.dataDir);
-const lenaPath = join(dataDir, 'face_media/opencv_samples/lena.jpg');
-const modelPath = join(baseConfig.modelDir, 'emotion.onnx');
-const skipReason = !existsSync(lenaPath)
-  ? `skipped: ${lenaPath} not found (set FACESTREAM_DATA)`
-  : !existsSync(modelPath)
-    ? `skipped: ${modelPath} not found (train or set FACESTREAM_MODEL_DIR)`
-    : undefined;
+const lenaPath = dataFile('face_media/opencv_samples/lena.jpg');
+const skipReason = missingData('face_media/opencv_samples/lena.jpg');
 if (skipReason) console.warn(`test/sdk.test.ts ${skipReason}`);
 
 /** Counts frames on the wire and their answers, independently of the SDK's own bookkeeping. */
@@ -52,8 +45,8 @@ describe.skipIf(skipReason !== undefined)(`SDK against the real server${skipReas
   let port: number;
   let lena: Buffer;
 
-  const start = async (listenPort: number): Promise<Service> => {
-    const config: Config = loadConfig(process.env, { port: listenPort, host: '127.0.0.1', logLevel: 'warn', stateDir, dataDir, poolSize: 1 });
+  const start = async (listenPort: number, overrides: Partial<Config> = {}): Promise<Service> => {
+    const config: Config = loadConfig(process.env, { port: listenPort, host: '127.0.0.1', logLevel: 'warn', stateDir, dataDir, poolSize: 1, ...overrides });
     const started = await createService(config);
     await started.app.listen({ port: listenPort, host: '127.0.0.1' });
     return started;
@@ -176,6 +169,28 @@ describe.skipIf(skipReason !== undefined)(`SDK against the real server${skipReas
       expect((await client.analyze(lena)).faces.length).toBeGreaterThanOrEqual(1);
     } finally {
       client.close();
+    }
+  });
+
+  it('fails with a typed UNAUTHORIZED error for a wrong token instead of retrying, and works with the right one', async () => {
+    const guarded = await start(0, { authToken: 'right-token' });
+    const guardedUrl = `http://127.0.0.1:${(guarded.app.server.address() as AddressInfo).port}`;
+    const wrong = new StreamClient({ url: guardedUrl, token: 'wrong-token', reconnect: { initialMs: 50 } });
+    const right = new StreamClient({ url: guardedUrl, token: 'right-token' });
+    try {
+      const refused = await wrong.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(FaceStreamError);
+      expect((refused as FaceStreamError).code).toBe('UNAUTHORIZED');
+      expect(wrong.state).toBe('closed');
+      await right.connect();
+      expect((await right.analyze(lena)).faces.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      wrong.close();
+      right.close();
+      await guarded.close();
     }
   });
 });

@@ -36,6 +36,15 @@ function isFinalClose(code: number): boolean {
   return code === 1000 || (code >= 4400 && code < 4500);
 }
 
+/** A typed error for an upgrade the server refused with 401, 403 or 404 (from `ws`'s error text). */
+function refusedUpgrade(event: unknown): FaceStreamError | undefined {
+  const message = (event as { message?: unknown } | null)?.message;
+  const status = typeof message === 'string' ? /Unexpected server response: (\d{3})/.exec(message)?.[1] : undefined;
+  if (status === '401' || status === '403') return new FaceStreamError('UNAUTHORIZED', `the server refused the token (HTTP ${status})`);
+  if (status === '404') return new FaceStreamError('NOT_FOUND', 'the server has no such socket (HTTP 404)');
+  return undefined;
+}
+
 /** One WebSocket that validates every server message and reopens itself with backoff. */
 export class Connection extends Emitter<ConnectionEvents> {
   readonly #url: string;
@@ -45,6 +54,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   #state: ConnectionState = 'idle';
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #finalError: FaceStreamError | undefined;
 
   constructor(path: string, options: ConnectionOptions, query: Record<string, string> = {}) {
     super();
@@ -55,6 +65,11 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** Why the connection gave up for good (a rejected token, an unknown camera), if it did. */
+  get finalError(): FaceStreamError | undefined {
+    return this.#finalError;
   }
 
   /** Bytes queued in the socket but not yet handed to the network. */
@@ -115,8 +130,13 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.emit('open', undefined);
     };
     socket.onmessage = (event) => this.#onMessage(event.data);
-    socket.onerror = () => {
+    socket.onerror = (event) => {
       // Browsers give no detail here; the close event that always follows drives reconnects.
+      // `ws` (Node) tells the HTTP status of a refused upgrade, and 401/403/404 will not change.
+      const error = refusedUpgrade(event);
+      if (!error) return;
+      this.#finalError = error;
+      this.emit('error', error);
     };
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
@@ -143,7 +163,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   #scheduleReconnect(code: number, reason: string): void {
     if (this.#state === 'closed') return;
-    const willReconnect = this.#reconnect !== false && !isFinalClose(code);
+    const willReconnect = this.#reconnect !== false && !isFinalClose(code) && this.#finalError === undefined;
     this.emit('close', { code, reason, willReconnect });
     if (this.#reconnect === false || !willReconnect) {
       this.#setState('closed');

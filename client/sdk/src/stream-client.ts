@@ -132,7 +132,7 @@ export class StreamClient extends Emitter<StreamClientEvents> {
         if (state !== 'closed') return;
         offHello();
         offClose();
-        reject(new FaceStreamError('CLOSED'));
+        reject(this.#connection.finalError ?? new FaceStreamError('CLOSED'));
       });
     });
     this.#connection.start();
