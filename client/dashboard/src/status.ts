@@ -21,6 +21,8 @@ export interface DashboardStatus {
     droppedLocal: number;
     droppedServer: number;
     timelineSamples: number;
+    /** Capture-to-result latency of the latest results, ms, oldest first (at most 500). */
+    recentLatencies: number[];
     error: string | null;
   };
   cameras: Record<string, { connection: ConnectionState; state: string | null; results: number; facesInLastResult: number; timelineSamples: number }>;
@@ -41,6 +43,7 @@ export const status: DashboardStatus = {
     droppedLocal: 0,
     droppedServer: 0,
     timelineSamples: 0,
+    recentLatencies: [],
     error: null,
   },
   cameras: {},

@@ -44,6 +44,8 @@ export function mountWebcamView(api: ApiContext): void {
     state.facesInLastResult = result.faces.length;
     state.lastFaces = summarise(result.faces);
     state.timelineSamples = timeline.samples;
+    state.recentLatencies.push(lastResultAt - result.captureTs);
+    if (state.recentLatencies.length > 500) state.recentLatencies.shift();
   };
 
   const capture = (): void => {
