@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -18,7 +18,8 @@ import { loadConfig, type Config } from '../src/server/config.js';
 import { Metrics } from '../src/server/metrics.js';
 import { startServer } from './helpers/server.js';
 import { backoffDelay } from '../src/stream/backoff.js';
-import { redactCredentials } from '../src/stream/camera-url.js';
+import { CameraStore } from '../src/stream/camera-store.js';
+import { parseCameraUrl, redactCredentials } from '../src/stream/camera-url.js';
 
 const dataDir = resolve(process.env.FACESTREAM_DATA ?? '../shared/data');
 const mediaDir = join(dataDir, 'face_media');
@@ -216,6 +217,42 @@ describe('camera helpers', () => {
     expect(sent).toEqual(['result-1', 'state', 'result-3']);
   });
 
+  it('keeps file sources inside the media folder, symlinks and .. included', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'facestream-media-'));
+    const outside = await mkdtemp(join(tmpdir(), 'facestream-outside-'));
+    try {
+      await mkdir(join(root, 'clips'));
+      await writeFile(join(root, 'clips/a.mp4'), 'x');
+      await writeFile(join(outside, 'secret.mp4'), 'x');
+      await symlink(join(outside, 'secret.mp4'), join(root, 'clips/link.mp4'));
+      expect((await parseCameraUrl('clips/a.mp4', root)).url).toBe(join(await realpath(root), 'clips/a.mp4'));
+      expect((await parseCameraUrl(`file://${join(root, 'clips/a.mp4')}`, root)).kind).toBe('file');
+      await expect(parseCameraUrl('clips/link.mp4', root)).rejects.toThrow(/inside the media folder/);
+      await expect(parseCameraUrl('clips/../../' + basename(outside) + '/secret.mp4', root)).rejects.toThrow(/inside the media folder/);
+      await expect(parseCameraUrl('clips', root)).rejects.toThrow(/not a regular file/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('replaces the registry file atomically and refuses a corrupt one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'facestream-store-'));
+    try {
+      const store = new CameraStore(join(dir, 'state'));
+      expect(await store.load()).toEqual([]);
+      const camera = { id: 'cam-1', name: 'a', url: 'rtsp://u:p@h/x', targetFps: 5, frameWidth: 640, detectWidth: 320, enabled: true, createdAt: 1 };
+      await Promise.all([store.save([camera]), store.save([camera, { ...camera, id: 'cam-2' }])]);
+      expect((await store.load()).map((c) => c.id)).toEqual(['cam-1', 'cam-2']);
+      expect(await readdir(join(dir, 'state'))).toEqual(['cameras.json']);
+      expect((await stat(store.path)).mode & 0o777).toBe(0o600);
+      await writeFile(store.path, '{"version":1,"cameras":[{"id":');
+      await expect(store.load()).rejects.toThrow(/cameras\.json is not valid JSON/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('backs off exponentially with full jitter inside the cap', () => {
     const options = { baseMs: 1000, capMs: 30_000, floorMs: 250 };
     expect(backoffDelay(1, options, () => 1)).toBe(1000);
@@ -265,6 +302,10 @@ describe.skipIf(skipReason !== undefined)(`IP cameras over RTSP and files${skipR
       expect(status).toBe(404);
       expect(json).toMatchObject({ type: 'error', v: 1, code: 'NOT_FOUND' });
     }
+    const refused = await new Promise<number>((done) => {
+      new WebSocket(`ws://${base}/v1/cameras/cam-nope/stream`).on('unexpected-response', (_request, response) => done(response.statusCode ?? 0));
+    });
+    expect(refused).toBe(404);
   });
 
   it('streams an RTSP camera to any number of subscribers with state and previews, credentials redacted everywhere', async () => {
@@ -326,6 +367,27 @@ describe.skipIf(skipReason !== undefined)(`IP cameras over RTSP and files${skipR
     const states = statesSeen().map((s) => s.state);
     expect(states).toContain('reconnecting');
     expect(states.lastIndexOf('live')).toBeGreaterThan(states.indexOf('reconnecting'));
+    watcher.socket.close();
+    await api(base, 'DELETE', `/v1/cameras/${json.id}`);
+  });
+
+  it('restarts a camera whose stream goes silent without closing (stalled)', async () => {
+    const { base } = current;
+    const { json } = await api(base, 'POST', '/v1/cameras', { url: rtsp.url, name: 'stall' });
+    const watcher = subscribe(base, json.id);
+    await waitForState(base, json.id, ['live']);
+    rtsp.process.kill('SIGSTOP');
+    try {
+      const stalled = await waitFor('a stalled state', () =>
+        watcher.messages.find((m) => m.type === 'camera-state' && m.state === 'stalled'), 15_000);
+      expect(stalled.type === 'camera-state' && stalled.reason).toMatch(/^no frame for \d+\.\d s$/);
+    } finally {
+      rtsp.process.kill('SIGCONT');
+    }
+    await waitFor('live again', () => {
+      const states = watcher.messages.flatMap((m) => (m.type === 'camera-state' ? [m.state] : []));
+      return states.lastIndexOf('live') > states.indexOf('stalled') ? true : undefined;
+    }, 25_000);
     watcher.socket.close();
     await api(base, 'DELETE', `/v1/cameras/${json.id}`);
   });
