@@ -27,7 +27,7 @@ async function newestMtime(dir: string): Promise<number> {
   return newest;
 }
 
-/** Builds unless every output in outDir is newer than every source file (~5 ms to check). */
+/** Builds unless every output in outDir is newer than every source file (a few ms to check). */
 export async function buildDashboardIfStale(outDir: string): Promise<DashboardBuild> {
   const started = performance.now();
   try {
@@ -77,7 +77,11 @@ export async function buildDashboard(outDir: string): Promise<DashboardBuild> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const outDir = process.argv[2] ?? join(here, '../../dist/dashboard');
-  const built = await buildDashboard(outDir);
-  console.log(`dashboard built into ${relative(process.cwd(), built.outDir) || '.'} in ${built.ms} ms: ${built.files.join(', ')}`);
+  // npx tsx client/dashboard/build.ts [--if-stale] [outDir]
+  const args = process.argv.slice(2);
+  const ifStale = args.includes('--if-stale');
+  const outDir = args.find((arg) => !arg.startsWith('--')) ?? join(here, '../../dist/dashboard');
+  const result = ifStale ? await buildDashboardIfStale(outDir) : await buildDashboard(outDir);
+  const what = result.built ? 'built' : 'up to date';
+  console.log(`dashboard ${what} in ${relative(process.cwd(), result.outDir) || '.'} (${result.ms} ms): ${result.files.join(', ')}`);
 }
