@@ -5,7 +5,16 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FaceStreamError, StreamClient, type ResultMessage, type SocketFactory, type SocketLike } from '../client/sdk/src/index.js';
+import {
+  backoffDelay,
+  FaceStreamError,
+  sniffImageFormat,
+  StreamClient,
+  type ResultMessage,
+  type SocketFactory,
+  type SocketLike,
+} from '../client/sdk/src/index.js';
+import { decodeFrame, EMOTION_LABELS, PROTOCOL_VERSION } from '../src/protocol/index.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { createService, type Service } from '../src/server/service.js';
 import { dataDir, dataFile, missingData } from './helpers/data.js';
@@ -38,6 +47,109 @@ function countingFactory(): { factory: SocketFactory; maxOutstanding: () => numb
   };
   return { factory, maxOutstanding: () => max, framesSent: () => sent };
 }
+
+/** A socket the test drives by hand: it records frames and the test answers them. */
+class ScriptedSocket implements SocketLike {
+  binaryType = 'blob';
+  readyState = 0;
+  bufferedAmount = 0;
+  onopen: SocketLike['onopen'] = null;
+  onclose: SocketLike['onclose'] = null;
+  onerror: SocketLike['onerror'] = null;
+  onmessage: SocketLike['onmessage'] = null;
+  readonly frameIds: number[] = [];
+
+  send(data: string | ArrayBufferLike | ArrayBufferView): void {
+    const frame = decodeFrame(data as Uint8Array);
+    if (!frame.ok) throw new Error(`the SDK sent a bad frame: ${frame.problem}`);
+    this.frameIds.push(frame.header.frameId);
+  }
+
+  close(code = 1000, reason = ''): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+
+  open(maxInFlight: number): void {
+    this.readyState = 1;
+    this.onopen?.({});
+    const limits = { maxFrameBytes: 1 << 20, maxWidth: 4096, maxHeight: 4096, maxFps: 60, maxInFlight };
+    this.reply({ type: 'hello', v: PROTOCOL_VERSION, labels: [...EMOTION_LABELS], limits });
+  }
+
+  answer(frameId: number): void {
+    const timings = { queueMs: 0, decodeMs: 0, detectMs: 0, classifyMs: 0, totalMs: 0 };
+    this.reply({ type: 'result', v: PROTOCOL_VERSION, frameId, captureTs: Date.now(), receivedTs: Date.now(), sentTs: Date.now(), width: 4, height: 4, faces: [], timings, droppedTotal: 0 });
+  }
+
+  reply(message: object): void {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+}
+
+const TINY_JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0]);
+
+describe('SDK logic with a scripted socket', () => {
+  it('grows the reconnect delay exponentially up to the cap', () => {
+    const noJitter = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 };
+    expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, noJitter))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(backoffDelay(3, { ...noJitter, jitter: 0.5 }, () => 0)).toBe(200);
+  });
+
+  it('recognises JPEG, PNG and WebP bytes and nothing else', () => {
+    expect(sniffImageFormat(TINY_JPEG)).toBe('jpeg');
+    expect(sniffImageFormat(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe('png');
+    expect(sniffImageFormat(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '))).toBe('webp');
+    expect(sniffImageFormat(new Uint8Array([1, 2, 3, 4]))).toBeUndefined();
+  });
+
+  it('keeps maxInFlight frames out and only the newest one pending, even with answers out of order', async () => {
+    const socket = new ScriptedSocket();
+    const client = new StreamClient({ url: 'ws://scripted', socketFactory: () => socket, reconnect: false });
+    const connected = client.connect();
+    socket.open(2);
+    await connected;
+    const outcomes = [];
+    for (let i = 0; i < 6; i++) outcomes.push(await client.send(TINY_JPEG));
+    expect(outcomes.map((o) => o.status)).toEqual(['sent', 'sent', 'pending', 'pending', 'pending', 'pending']);
+    expect(socket.frameIds).toEqual([1, 2]);
+    expect(client.stats).toMatchObject({ sent: 2, droppedLocal: 3, inFlight: 2 });
+    socket.answer(2);
+    expect(socket.frameIds).toEqual([1, 2, 6]);
+    socket.reply({ type: 'dropped', v: PROTOCOL_VERSION, frameId: 1, reason: 'superseded', droppedTotal: 1 });
+    socket.answer(6);
+    expect(client.stats).toMatchObject({ sent: 3, results: 2, droppedLocal: 3, droppedServer: 1, inFlight: 0 });
+    client.close();
+  });
+
+  it('fails waiting frames with CONNECTION_LOST when the socket drops, and CLOSED on close()', async () => {
+    const socket = new ScriptedSocket();
+    const client = new StreamClient({ url: 'ws://scripted', socketFactory: () => socket, reconnect: { initialMs: 60_000 } });
+    const connected = client.connect();
+    socket.open(1);
+    await connected;
+    const inFlight = client.analyze(TINY_JPEG);
+    const pending = client.analyze(TINY_JPEG);
+    await new Promise((r) => setTimeout(r, 0));
+    socket.close(1006, 'lost');
+    await expect(inFlight).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    expect(client.state).toBe('reconnecting');
+    client.close();
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('frees a slot whose answer never comes', async () => {
+    const socket = new ScriptedSocket();
+    const client = new StreamClient({ url: 'ws://scripted', socketFactory: () => socket, reconnect: false, answerTimeoutMs: 50 });
+    const connected = client.connect();
+    socket.open(1);
+    await connected;
+    const unanswered = client.analyze(TINY_JPEG);
+    await expect(unanswered).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(client.stats.inFlight).toBe(0);
+    client.close();
+  });
+});
 
 describe.skipIf(skipReason !== undefined)(`SDK against the real server${skipReason ? ` (${skipReason})` : ''}`, () => {
   let stateDir: string;

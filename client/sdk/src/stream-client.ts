@@ -250,7 +250,7 @@ export class StreamClient extends Emitter<StreamClientEvents> {
         this.#onResult(message);
         return;
       case 'dropped':
-        this.#droppedServerCurrent = message.droppedTotal;
+        this.#noteServerDrops(message.droppedTotal);
         this.#answered(message.frameId);
         this.#settle(message.frameId, undefined, new FaceStreamError('DROPPED', `dropped by the server: ${message.reason}`, { frameId: message.frameId, fromServer: true }));
         this.emit('dropped', message);
@@ -280,7 +280,7 @@ export class StreamClient extends Emitter<StreamClientEvents> {
   #onResult(message: ResultMessage): void {
     const t = now();
     this.#answered(message.frameId);
-    this.#droppedServerCurrent = message.droppedTotal;
+    this.#noteServerDrops(message.droppedTotal);
     this.#stats.results += 1;
     const latency = Date.now() - message.captureTs;
     this.#stats.latencyMs = latency;
@@ -302,6 +302,11 @@ export class StreamClient extends Emitter<StreamClientEvents> {
     this.emit('error', error);
     if (message.code === 'UNAUTHORIZED') this.close();
     this.#flush();
+  }
+
+  /** droppedTotal only grows on one connection; the max also holds if messages cross. */
+  #noteServerDrops(droppedTotal: number): void {
+    this.#droppedServerCurrent = Math.max(this.#droppedServerCurrent, droppedTotal);
   }
 
   #answered(frameId: number): void {
