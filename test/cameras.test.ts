@@ -428,7 +428,7 @@ describe.skipIf(skipReason !== undefined)(`IP cameras over RTSP and files${skipR
     const disabled = await api(base, 'PATCH', `/v1/cameras/${json.id}`, { enabled: false });
     expect(disabled.json).toMatchObject({ state: 'stopped', reason: 'disabled', enabled: false });
     expect(ffmpegChildren()).toEqual([]);
-    await api(base, 'PATCH', `/v1/cameras/${json.id}`, { enabled: true });
+    await Promise.all([1, 2, 3].map(() => api(base, 'PATCH', `/v1/cameras/${json.id}`, { enabled: true })));
     await waitForState(base, json.id, ['live']);
     expect(ffmpegChildren()).toHaveLength(1);
 

@@ -142,7 +142,10 @@ export class CameraManager {
     this.#assertOpen();
     const runner = this.#runner(id);
     const before = runner.record;
-    const source = patch.url !== undefined ? await this.#parse(patch.url) : runner.source;
+    // A camera about to run has its stored address checked again: the file may be gone, or the
+    // media folder may have moved. Disabling or renaming always works.
+    const willRun = patch.enabled ?? before.enabled;
+    const source = patch.url !== undefined || willRun ? await this.#parse(patch.url ?? before.url) : runner.source;
     const record: CameraRecord = {
       ...before,
       url: source.url,

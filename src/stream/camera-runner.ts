@@ -46,6 +46,12 @@ export const DEFAULT_CAMERA_TIMINGS: CameraTimings = {
   previewIntervalMs: 1000,
 };
 
+/** Frame ids count every frame read from ffmpeg, so gaps in a subscriber's results are drops. */
+interface NumberedFrame {
+  frame: RawFrame;
+  frameId: number;
+}
+
 /** A socket (or anything) that wants this camera's messages. */
 export interface CameraSubscriber {
   /** Wants JPEG preview messages. */
@@ -103,7 +109,7 @@ export class CameraRunner {
   #source: CameraSource;
   readonly #options: CameraRunnerOptions;
   readonly #subscribers = new Set<CameraSubscriber>();
-  readonly #slot: LatestFrameSlot<RawFrame>;
+  readonly #slot: LatestFrameSlot<NumberedFrame>;
   #ffmpeg: FfmpegSource | null = null;
   #analyzer: FrameAnalyzer | null = null;
   #state: CameraStateName = 'stopped';
@@ -117,7 +123,6 @@ export class CameraRunner {
   #watchTimer: NodeJS.Timeout | null = null;
   #attemptStartedAt = 0;
   #lastFrameAt = 0;
-  #frameId = 0;
   #frames = 0;
   #processed = 0;
   #dropped = 0;
@@ -126,14 +131,15 @@ export class CameraRunner {
   #lastFrameTs: number | undefined;
   #lastPreviewAt = 0;
   #previewBusy = false;
-  #stopping: Promise<void> | null = null;
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(record: CameraRecord, source: CameraSource, options: CameraRunnerOptions) {
     this.id = record.id;
     this.#record = record;
     this.#source = source;
     this.#options = options;
-    this.#slot = new LatestFrameSlot<RawFrame>(
+    this.#slot = new LatestFrameSlot<NumberedFrame>(
       (frame) => this.#analyze(frame),
       () => {
         this.#dropped += 1;
@@ -186,29 +192,39 @@ export class CameraRunner {
   }
 
   /** Starts (or restarts, after `failed` or a settings change) ingestion with a fresh failure count. */
-  async start(record: CameraRecord = this.#record, source: CameraSource = this.#source): Promise<void> {
-    if (this.#ffmpeg || this.#retryTimer) await this.stop('restarting');
-    this.#record = record;
-    this.#source = source;
-    this.#failures = 0;
-    this.#everLive = false;
-    this.#analyzer = this.#options.createAnalyzer(record);
-    this.#spawn();
+  start(record: CameraRecord = this.#record, source: CameraSource = this.#source): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#closed) return;
+      if (this.#ffmpeg || this.#retryTimer) await this.#stopNow('restarting');
+      this.#record = record;
+      this.#source = source;
+      this.#failures = 0;
+      this.#everLive = false;
+      this.#analyzer = this.#options.createAnalyzer(record);
+      this.#spawn();
+    });
   }
 
   /** Stops ffmpeg (SIGTERM, then SIGKILL), waits for it to be reaped and for in-flight frames to finish. */
   stop(reason: string): Promise<void> {
-    this.#stopping ??= this.#stopNow(reason).finally(() => {
-      this.#stopping = null;
-    });
-    return this.#stopping;
+    return this.#serial(() => this.#stopNow(reason));
   }
 
   /** Stops for good: ffmpeg reaped, in-flight work drained, subscribers closed with `closeReason`. */
-  async close(closeCode: number, closeReason: string): Promise<void> {
-    await this.stop(closeReason);
-    this.#slot.close();
-    this.#closeSubscribers(closeCode, closeReason);
+  close(closeCode: number, closeReason: string): Promise<void> {
+    return this.#serial(async () => {
+      this.#closed = true;
+      await this.#stopNow(closeReason);
+      this.#slot.close();
+      this.#closeSubscribers(closeCode, closeReason);
+    });
+  }
+
+  /** Runs start/stop/close one at a time, so two quick requests can never leave two ffmpegs behind. */
+  #serial(task: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(task);
+    this.#queue = next.catch(() => undefined);
+    return next;
   }
 
   #closeSubscribers(code: number, reason: string): void {
@@ -278,6 +294,7 @@ export class CameraRunner {
     this.#lastFrameAt = Date.now();
     this.#lastFrameTs = frame.receivedTs;
     this.#frames += 1;
+    const frameId = this.#frames;
     this.#size = { width: frame.width, height: frame.height };
     if (this.#state !== 'live') {
       this.#failures = 0;
@@ -285,8 +302,8 @@ export class CameraRunner {
       this.#setState('live', undefined);
     }
     this.#options.observer?.frameReceived('camera');
-    this.#maybePreview(frame);
-    this.#slot.offer(frame);
+    this.#maybePreview(frame, frameId);
+    this.#slot.offer({ frame, frameId });
   }
 
   #onExit(exit: FfmpegExit): void {
@@ -333,10 +350,9 @@ export class CameraRunner {
     void ffmpeg.stop(killGraceMs);
   }
 
-  async #analyze(frame: RawFrame): Promise<void> {
-    this.#frameId += 1;
+  async #analyze({ frame, frameId }: NumberedFrame): Promise<void> {
     const meta: FrameMeta = {
-      frameId: this.#frameId,
+      frameId,
       captureTs: frame.receivedTs,
       receivedTs: frame.receivedTs,
       decodeMs: 0,
@@ -363,15 +379,19 @@ export class CameraRunner {
     }
   }
 
-  #maybePreview(frame: RawFrame): void {
+  #wantsPreview(): boolean {
+    for (const subscriber of this.#subscribers) if (subscriber.preview) return true;
+    return false;
+  }
+
+  #maybePreview(frame: RawFrame, frameId: number): void {
     const now = Date.now();
     if (this.#previewBusy || now - this.#lastPreviewAt < this.#options.timings.previewIntervalMs) return;
-    if (![...this.#subscribers].some((subscriber) => subscriber.preview)) return;
+    if (!this.#wantsPreview()) return;
     this.#previewBusy = true;
     this.#lastPreviewAt = now;
     // The pipeline takes ownership of frame.data (it may move it to a worker), so encode a copy.
     const pixels = frame.data.slice();
-    const frameId = this.#frameId + 1;
     sharp(pixels, { raw: { width: frame.width, height: frame.height, channels: 1 } })
       .jpeg({ quality: 70 })
       .toBuffer()
