@@ -51,7 +51,8 @@ export function mountWebcamView(api: ApiContext): void {
   const capture = (): void => {
     const current = client;
     if (!current) return;
-    if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) {
+    // While reconnecting, frames would only replace each other in the pending slot: skip encoding.
+    if (current.state === 'open' && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) {
       current.send(video).catch((error: unknown) => {
         state.error = String(error);
       });
@@ -62,6 +63,12 @@ export function mountWebcamView(api: ApiContext): void {
   const start = async (): Promise<void> => {
     state.error = null;
     toggle.disabled = true;
+    if (!navigator.mediaDevices?.getUserMedia) {
+      state.error = 'no camera access here: browsers allow webcams only on https:// or http://localhost';
+      showConnection('no camera');
+      toggle.disabled = false;
+      return;
+    }
     try {
       media = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
       video.srcObject = media;
