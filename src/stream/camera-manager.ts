@@ -96,10 +96,6 @@ export class CameraManager {
     return manager;
   }
 
-  get storePath(): string {
-    return this.#store.path;
-  }
-
   list(): CameraView[] {
     return [...this.#runners.values()].map((runner) => viewOf(runner));
   }

@@ -84,7 +84,6 @@ export interface CameraStats {
   width?: number;
   height?: number;
   lastFrameTs?: number;
-  pid?: number;
   subscribers: number;
 }
 
@@ -174,8 +173,6 @@ export class CameraRunner {
     if (this.#reason !== undefined) stats.reason = this.#reason;
     if (this.#size) Object.assign(stats, this.#size);
     if (this.#lastFrameTs !== undefined) stats.lastFrameTs = this.#lastFrameTs;
-    const pid = this.#ffmpeg?.pid;
-    if (pid !== undefined) stats.pid = pid;
     return stats;
   }
 
@@ -295,7 +292,7 @@ export class CameraRunner {
     this.#lastFrameTs = frame.receivedTs;
     this.#frames += 1;
     const frameId = this.#frames;
-    this.#size = { width: frame.width, height: frame.height };
+    if (this.#size?.width !== frame.width || this.#size.height !== frame.height) this.#size = { width: frame.width, height: frame.height };
     if (this.#state !== 'live') {
       this.#failures = 0;
       this.#everLive = true;
