@@ -136,6 +136,7 @@ describe('SDK logic with a scripted socket', () => {
     expect(client.state).toBe('reconnecting');
     client.close();
     await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(client.send(TINY_JPEG)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
   it('frees a slot whose answer never comes', async () => {

@@ -178,6 +178,7 @@ export class StreamClient extends Emitter<StreamClientEvents> {
    * out (replacing, and counting as a local drop, any older pending frame).
    */
   async send(input: FrameInput, options: SendOptions = {}): Promise<SendOutcome> {
+    this.#assertNotClosed();
     const frameId = this.#takeFrameId();
     const captureTs = options.captureTs ?? Date.now();
     const frame = await this.#encoder.encode(input, this.#encodeOptions);
@@ -186,6 +187,7 @@ export class StreamClient extends Emitter<StreamClientEvents> {
 
   /** Sends a frame and resolves with its result; rejects with a FaceStreamError if it errs or is dropped. */
   async analyze(input: FrameInput, options: SendOptions = {}): Promise<ResultMessage> {
+    this.#assertNotClosed();
     const frameId = this.#takeFrameId();
     const captureTs = options.captureTs ?? Date.now();
     const frame = await this.#encoder.encode(input, this.#encodeOptions);
@@ -197,6 +199,10 @@ export class StreamClient extends Emitter<StreamClientEvents> {
   /** Sends bytes as they are, without the frame envelope: for protocol tests and tools. */
   sendRaw(bytes: Uint8Array): boolean {
     return this.#connection.send(bytes);
+  }
+
+  #assertNotClosed(): void {
+    if (this.#connection.state === 'closed') throw new FaceStreamError('CLOSED');
   }
 
   #takeFrameId(): number {
