@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMOTION_LABELS } from '../src/protocol/index.js';
@@ -183,6 +184,45 @@ describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipR
     await card.waitFor({ state: 'detached', timeout: 10_000 });
     const list = await service.app.inject({ method: 'GET', url: '/v1/cameras' });
     expect((list.json() as { cameras: unknown[] }).cameras).toHaveLength(0);
+  });
+
+  it('the SDK sends ImageBitmap, canvas, OffscreenCanvas, <img> and byte frames from the browser', async () => {
+    const sdk = await build({
+      entryPoints: [resolve('client/sdk/src/index.ts')],
+      bundle: true,
+      format: 'iife',
+      globalName: 'FaceStreamSDK',
+      platform: 'browser',
+      external: ['ws'],
+      write: false,
+      logLevel: 'silent',
+    });
+    await page.goto(baseUrl);
+    await page.addScriptTag({ content: sdk.outputFiles[0]!.text });
+    const lenaBase64 = (await readFile(lenaPath)).toString('base64');
+    const facesPerInput = await page.evaluate(async ({ base64, url }) => {
+      const { StreamClient } = (window as unknown as { FaceStreamSDK: typeof import('../client/sdk/src/index.js') }).FaceStreamSDK;
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const blob = new Blob([bytes], { type: 'image/jpeg' });
+      const bitmap = await createImageBitmap(blob);
+      const canvas = document.createElement('canvas');
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+      const offscreen = new OffscreenCanvas(bitmap.width, bitmap.height);
+      offscreen.getContext('2d')!.drawImage(bitmap, 0, 0);
+      const img = new Image();
+      img.src = URL.createObjectURL(blob);
+      await img.decode();
+      const client = new StreamClient({ url });
+      await client.connect();
+      const inputs = { imageBitmap: bitmap, canvas, offscreenCanvas: offscreen, img, bytes };
+      const faces: Record<string, number> = {};
+      for (const [name, input] of Object.entries(inputs)) faces[name] = (await client.analyze(input)).faces.length;
+      client.close();
+      return faces;
+    }, { base64: lenaBase64, url: baseUrl });
+    expect(facesPerInput).toEqual({ imageBitmap: 1, canvas: 1, offscreenCanvas: 1, img: 1, bytes: 1 });
   });
 
   it('raised no page errors', () => {
