@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,10 +102,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** ffmpeg processes whose parent is this test process, zombies included. */
+/** ffmpeg processes whose parent is this test process, zombies included (read from /proc, like ps). */
 function ffmpegChildren(): string[] {
-  const ps = spawnSync('ps', ['-o', 'pid=,stat=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return ps.stdout.split('\n').filter((line) => /ffmpeg/.test(line));
+  const children: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    const close = stat.lastIndexOf(')');
+    const [state, ppid] = stat.slice(close + 2).split(' ');
+    if (stat.slice(stat.indexOf('(') + 1, close) === 'ffmpeg' && Number(ppid) === process.pid) children.push(`${entry} ${state}`);
+  }
+  return children;
 }
 
 /** A pipeline stand-in that finds no faces instantly: keeps the ingestion tests off the CPU. */
