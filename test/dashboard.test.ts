@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMOTION_LABELS } from '../src/protocol/index.js';
-import type { Service } from '../src/server/service.js';
+import { loadConfig, type Config } from '../src/server/config.js';
+import { createService, type Service } from '../src/server/service.js';
 import { dataDir, dataFile, missingData } from './helpers/data.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -33,6 +34,7 @@ describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipR
   let page: Page;
   let baseUrl: string;
   const pageErrors: string[] = [];
+  const serverOptions = (): Partial<Config> => ({ poolSize: 1, dataDir, mediaDir: join(dataDir, 'face_media'), stateDir: join(workDir, 'state') });
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'facestream-dashboard-'));
@@ -41,7 +43,7 @@ describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipR
     const fakeCamera = join(workDir, 'webcam.y4m');
     execFileSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', clipPath, '-t', '8', '-vf', 'scale=640:-2,fps=10', '-pix_fmt', 'yuv420p', fakeCamera]);
 
-    server = await startServer({ poolSize: 1, dataDir, mediaDir: join(dataDir, 'face_media'), stateDir: join(workDir, 'state') });
+    server = await startServer(serverOptions());
     service = server.service;
     baseUrl = `${server.httpUrl}/`;
 
@@ -228,6 +230,24 @@ describe.skipIf(skipReason !== undefined)(`dashboard in headless Chromium${skipR
       return faces;
     }, { base64: lenaBase64, url: baseUrl });
     expect(facesPerInput).toEqual({ imageBitmap: 1, canvas: 1, offscreenCanvas: 1, img: 1, bytes: 1 });
+  });
+
+  it('keeps streaming after the server restarts: the page reconnects by itself', async () => {
+    await page.goto(baseUrl);
+    await page.click('#webcam-toggle');
+    await page.waitForFunction(() => window.__facestream.webcam.results >= 2, undefined, { timeout: 30_000 });
+    const port = Number(new URL(baseUrl).port);
+    await server.close();
+    await page.waitForFunction(() => window.__facestream.webcam.connection === 'reconnecting', undefined, { timeout: 10_000 });
+    const before = await page.evaluate(() => window.__facestream.webcam.results);
+    const config = loadConfig(process.env, { ...serverOptions(), logLevel: 'warn', host: '127.0.0.1', port });
+    const restarted = await createService(config);
+    await restarted.app.listen({ host: '127.0.0.1', port });
+    server = { ...server, service: restarted, config, close: () => restarted.close() };
+    service = restarted;
+    await page.waitForFunction((n) => window.__facestream.webcam.connection === 'open' && window.__facestream.webcam.results > n + 2, before, { timeout: 30_000 });
+    expect(await page.locator('#webcam-stats').textContent()).toMatch(/reconnects\s*1/);
+    await page.click('#webcam-toggle');
   });
 
   it('raised no page errors', () => {
