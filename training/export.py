@@ -166,6 +166,9 @@ def main(argv=None):
     lg_pub = predict_logits(net, fer.images[pub])
     lg_prv = predict_logits(net, fer.images[prv])
 
+    with torch.no_grad():
+        lg_pub_flip = predict_logits(net, np.ascontiguousarray(fer.images[pub][:, :, ::-1]))
+    acc_pub_tta = float(((lg_pub + lg_pub_flip).argmax(1) == y_pub).float().mean())
     t = fit_temperature(lg_pub, y_pub)
     ece_before = ece(torch.softmax(lg_prv, 1), y_prv)
     ece_after = ece(torch.softmax(lg_prv / t, 1), y_prv)
@@ -225,6 +228,8 @@ def main(argv=None):
             "privateTestAccuracy": round(acc_prv, 4),
             "privateTestCount": len(prv),
             "publicTestAccuracy": round(acc_pub, 4),
+            "publicTestAccuracyWithFlipAveraging": round(acc_pub_tta, 4),
+            "flipAveragingNote": "not in the shipped graph: it would halve throughput",
             "perClassRecall": dict(zip(LABELS, [round(float(v), 4) for v in recall])),
             "perClassPrecision": dict(zip(LABELS, [round(float(v), 4) for v in precision])),
             "confusionMatrix": {"rows": "true", "cols": "predicted", "labels": LABELS,
