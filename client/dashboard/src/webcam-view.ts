@@ -40,7 +40,10 @@ export function mountWebcamView(api: ApiContext): void {
     lastResultAt = Date.now();
     overlay.draw(result.faces);
     renderFacePanel(facesHost, result.faces);
+    const firstFaces = timeline.samples === 0 && result.faces.length > 0;
     timeline.add(lastResultAt, result.faces);
+    // Otherwise the chart would say "waiting for faces" until the next 500 ms redraw.
+    if (firstFaces) timeline.draw();
     state.facesInLastResult = result.faces.length;
     state.lastFaces = summarise(result.faces);
     state.timelineSamples = timeline.samples;
