@@ -6,6 +6,8 @@ export interface DetectorWorkerData {
 export interface DetectOptions {
   /** Frames wider than this are downscaled before detection. */
   detectWidth: number;
+  /** Histogram equalisation before detection: helps dim frames, doubles Haar time. */
+  equalize: boolean;
   scaleFactor: number;
   minNeighbors: number;
   /** Smallest face, in pixels of the downscaled image. */

@@ -10,6 +10,8 @@ export interface PipelineOptions {
   modelDir: string;
   poolSize: number;
   maxQueuedDetections: number;
+  /** Haar cascade XML file inside modelDir. */
+  cascadeFile: string;
   maxQueuedFaces: number;
   batchMax: number;
   batchWaitMs: number;
@@ -69,7 +71,7 @@ export class FacePipeline {
     const pool = new DetectorPool({
       threads: options.poolSize,
       maxQueue: options.maxQueuedDetections,
-      cascadePath: join(options.modelDir, 'haarcascade_frontalface_default.xml'),
+      cascadePath: join(options.modelDir, options.cascadeFile),
     });
     const pipeline = new FacePipeline(spec, pool, classifier, options);
     await pool.warmUp(pipeline.#detect);

@@ -19,8 +19,12 @@ const ConfigSchema = Type.Object({
   poolSize: Type.Integer({ minimum: 1, maximum: 64, default: Math.max(1, availableParallelism()) }),
   /** Frames are downscaled to at most this width before Haar detection. */
   detectWidth: Type.Integer({ minimum: 80, maximum: 1920, default: 320 }),
+  /** Haar cascade file in modelDir; alt2 measured best for its time (bench/detector.ts). */
+  haarCascade: Type.String({ default: 'haarcascade_frontalface_alt2.xml', pattern: '^[\\w.-]+\\.xml$' }),
+  /** Histogram equalisation before Haar: may help dim scenes, doubles detection time. */
+  haarEqualize: Type.Boolean({ default: false }),
   haarScaleFactor: Type.Number({ exclusiveMinimum: 1, maximum: 2, default: 1.2 }),
-  haarMinNeighbors: Type.Integer({ minimum: 0, maximum: 50, default: 4 }),
+  haarMinNeighbors: Type.Integer({ minimum: 0, maximum: 50, default: 3 }),
   /** Smallest face, in pixels of the downscaled detection image. */
   haarMinSize: Type.Integer({ minimum: 8, maximum: 512, default: 24 }),
   maxFacesPerFrame: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),
@@ -54,7 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
     const text = env[envName(key)];
     if (text === undefined || text === '') continue;
-    raw[key] = schema.type === 'integer' || schema.type === 'number' ? Number(text) : text;
+    raw[key] = schema.type === 'integer' || schema.type === 'number'
+      ? Number(text)
+      : schema.type === 'boolean'
+        ? ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[text.toLowerCase()] ?? text
+        : text;
   }
   if (raw.port === undefined && env.PORT) raw.port = Number(env.PORT);
   if (raw.host === undefined && env.HOST) raw.host = env.HOST;

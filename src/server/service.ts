@@ -20,8 +20,10 @@ export async function createService(config: Config): Promise<Service> {
     maxQueuedFaces: config.maxQueuedFaces,
     batchMax: config.batchMax,
     batchWaitMs: config.batchWaitMs,
+    cascadeFile: config.haarCascade,
     detect: {
       detectWidth: config.detectWidth,
+      equalize: config.haarEqualize,
       scaleFactor: config.haarScaleFactor,
       minNeighbors: config.haarMinNeighbors,
       minSize: config.haarMinSize,
