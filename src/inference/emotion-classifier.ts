@@ -14,6 +14,9 @@ export class EmotionClassifier {
   static async load(spec: ModelSpec, intraOpThreads = 0): Promise<EmotionClassifier> {
     const session = await ort.InferenceSession.create(spec.onnxPath, {
       graphOptimizationLevel: 'all',
+      // Spinning intra-op threads burn a core between the small, frequent batches of a live
+      // service and starve the detector workers: 1369 vs 318 ms of CPU for 100 batches of 2 faces.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
     });
     for (const [names, name] of [[session.inputNames, spec.input.name], [session.outputNames, spec.output.name]] as const) {
