@@ -4,6 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { WebSocket } from '@fastify/websocket';
 import { CameraStateNames, errorMessage } from '../protocol/messages.js';
 import { CameraError, CameraManager } from '../stream/camera-manager.js';
+import { frameProcessorOptions } from './stream-options.js';
 import { DEFAULT_CAMERA_TIMINGS, type CameraSubscriber, type CameraTimings } from '../stream/camera-runner.js';
 import { resolveFfmpegPath } from '../stream/ffmpeg-source.js';
 import { FrameProcessor } from '../stream/frame-processor.js';
@@ -97,8 +98,11 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
   const { config, pipeline, metrics } = app;
   const timings: CameraTimings = {
     ...DEFAULT_CAMERA_TIMINGS,
+    stallMs: config.cameraStallMs,
+    connectTimeoutMs: config.cameraConnectTimeoutMs,
+    maxFailures: config.cameraMaxFailures,
     ...options.timings,
-    backoff: { ...DEFAULT_CAMERA_TIMINGS.backoff, ...options.timings?.backoff },
+    backoff: { ...DEFAULT_CAMERA_TIMINGS.backoff, capMs: config.cameraBackoffMaxMs, ...options.timings?.backoff },
   };
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
   const manager = await CameraManager.open({
@@ -106,15 +110,12 @@ const camerasPlugin: FastifyPluginAsync<CamerasPluginOptions> = async (app, opti
     mediaDir: config.mediaDir,
     ffmpegPath: ffmpegPathOrName(config.ffmpegPath, app.log),
     defaults: { targetFps: options.defaultFps ?? 5, frameWidth: options.defaultFrameWidth ?? 640, detectWidth: config.detectWidth },
-    maxCameras: options.maxCameras ?? 64,
+    maxCameras: options.maxCameras ?? config.maxCameras,
     timings,
     log: app.log,
     observer: metrics,
     createAnalyzer: (record) =>
-      new FrameProcessor(pipeline, {
-        tracker: { iouThreshold: config.trackIou, maxMissed: config.trackMaxMissed, smoothing: config.smoothing },
-        detectWidth: record.detectWidth,
-      }),
+      new FrameProcessor(pipeline, frameProcessorOptions(config, record.detectWidth)),
   });
   registerCameraMetrics(metrics.registry, manager);
 

@@ -46,6 +46,15 @@ const ConfigSchema = Type.Object({
   /** Frames a track survives without a matching face. */
   trackMaxMissed: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
   ffmpegPath: Type.String({ default: '' }),
+  maxCameras: Type.Integer({ minimum: 0, maximum: 1000, default: 64 }),
+  /** A live camera with no frame for this long is stalled and restarted. */
+  cameraStallMs: Type.Integer({ minimum: 500, maximum: 600_000, default: 10_000 }),
+  /** A starting camera with no first frame after this long counts as a failed attempt. */
+  cameraConnectTimeoutMs: Type.Integer({ minimum: 500, maximum: 600_000, default: 20_000 }),
+  /** Longest wait between reconnect attempts (exponential backoff with jitter up to this). */
+  cameraBackoffMaxMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+  /** Failed attempts in a row, without ever going live, before a camera is marked failed. */
+  cameraMaxFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
 });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
