@@ -203,6 +203,17 @@ def main(argv=None):
                    f"EmotionNet on FER2013 PrivateTest (n={len(prv)}), accuracy {acc_prv:.1%}")
     cfg = ck["config"]
     hist = last["history"]
+    commands = run_commands(a.run)
+    parent = None
+    if cfg.get("init_from"):
+        parent_dir = os.path.dirname(cfg["init_from"])
+        commands = run_commands(parent_dir) + commands
+        pl = torch.load(os.path.join(parent_dir, "last.pt"), map_location="cpu")
+        ph = pl["history"]
+        parent = {"run": parent_dir, "epochs": len(ph), "initWeights": cfg["init_from"],
+                  "bestPublicTestAcc": round(max(h["val_acc"] for h in ph), 4),
+                  "trainingSeconds": round(sum(h["seconds"] for h in ph)),
+                  "peakLr": pl["config"]["lr"]}
     contract = {
         "version": 1,
         "labels": LABELS,
@@ -238,7 +249,8 @@ def main(argv=None):
             "baseline": baseline,
         },
         "training": {
-            "command": " && ".join(run_commands(a.run)),
+            "command": " && ".join(commands),
+            "warmRestartOf": parent,
             "exportCommand": "/usr/bin/python3 training/export.py " + " ".join(sys.argv[1:]),
             "epochs": cfg["epochs"], "bestEpoch": ck["epoch"] + 1,
             "params": count_params(net), "macsPerFace": count_macs(net),
@@ -250,7 +262,8 @@ def main(argv=None):
             "classWeightPower": cfg["class_weight_power"],
             "trainRows": cfg["train_rows"], "droppedFlaggedRows": not cfg["keep_flagged"],
             "seed": cfg["seed"], "torch": torch.__version__, "opset": OPSET,
-            "trainingSeconds": round(sum(h["seconds"] for h in hist)),
+            "trainingSeconds": round(sum(h["seconds"] for h in hist)
+                                     + (parent["trainingSeconds"] if parent else 0)),
             "history": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in h.items()}
                         for h in hist],
         },

@@ -40,8 +40,16 @@ def main(argv=None):
     w = int(tr["architecture"].split("width ")[1].split()[0])
     commands = tr["command"].split(" && ")
     resumed = ""
+    restart = tr.get("warmRestartOf")
+    if restart:
+        resumed += (f" The shipped weights come from a warm restart: the first run trained "
+                    f"{restart['epochs']} epochs (peak lr {restart['peakLr']}, best PublicTest "
+                    f"{pct(restart['bestPublicTestAcc'])}), then a second one-cycle of "
+                    f"{tr['epochs']} epochs at peak lr {tr['optimizer'].split('peak lr ')[1].split(',')[0]} "
+                    f"started from its `{os.path.basename(restart['initWeights'])}`; the epoch "
+                    f"numbers above count within that second cycle.")
     if len(commands) > 1:
-        resumed = (" The run was started, stopped and resumed with `--resume` (commands under "
+        resumed += (" Training was stopped and resumed with `--resume` (commands under "
                    "Reproduce, in order); the one-cycle schedule is a function of progress, so a "
                    "resume with a different `--epochs` re-plans the remaining learning rates. "
                    "This was done because the shared machine ran slower than first measured.")

@@ -110,6 +110,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-every", type=int, default=50, help="batches between progress lines")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    p.add_argument("--init-from", default="",
+                   help="start from these weights (a best.pt/last.pt) with a fresh schedule: "
+                        "a warm restart, e.g. a short low-lr cycle after a finished run")
     return p.parse_args(argv)
 
 
@@ -140,6 +143,8 @@ def train(args):
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
                           weight_decay=args.wd)
     total_steps = args.epochs * steps_per_epoch
+    if args.init_from:
+        net.load_state_dict(torch.load(args.init_from, map_location="cpu")["model"])
     g = torch.Generator().manual_seed(args.seed)
     start_epoch, best_acc, history = 0, -1.0, []
     last_path = os.path.join(args.out, "last.pt")
