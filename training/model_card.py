@@ -73,7 +73,7 @@ every metric below (this card is rendered from it by `training/model_card.py`).
 |---|---|
 | **EmotionNet (this model)** | **{pct(met['privateTestAccuracy'])}** |
 | baseline: {base['model']} | {pct(base['privateTestAcc'])} |
-| this model on Haar re-crops of PrivateTest ({rc['detected']} of {rc['faces']} faces found) | {pct(rc['accuracyOnDetected'])} |
+| this model on Haar re-crops of PrivateTest ({rc['detected']} of {rc['faces']} faces found; on those same faces FER's own crops give {pct(rc['originalCropAccuracyOnSameFaces'])}) | {pct(rc['accuracyOnDetected'])} |
 
 PublicTest (model selection) accuracy: {pct(met['publicTestAccuracy'])}; with horizontal-flip
 averaging it would be {pct(met['publicTestAccuracyWithFlipAveraging'])} on PublicTest (not shipped:
