@@ -24,6 +24,8 @@ def main(argv=None):
     p.add_argument("--crop-study", default=os.path.join(HERE, "crop_study.json"))
     p.add_argument("--bench", default=os.path.join(HERE, "bench_classifier.txt"))
     p.add_argument("--bench-machine", default="", help="words describing where the bench ran")
+    p.add_argument("--note", action="append", default=[],
+                   help="extra measured facts for the Notes section (repeatable)")
     a = p.parse_args(argv)
     with open(os.path.join(a.models, "emotion.json")) as f:
         m = json.load(f)
@@ -177,7 +179,7 @@ The data path defaults to `../shared/data` (override with `--data` or `FACESTREA
 Checkpoints and logs go to `training/runs/` (not committed). Training is on CPU and its result
 varies slightly with thread scheduling; the figures above are those of the committed model.
 
-## Limits
+{("## Notes" + chr(10) + chr(10).join("- " + n for n in a.note) + chr(10) + chr(10)) if a.note else ""}## Limits
 - FER2013 faces are low-resolution, mostly frontal web images; labels are noisy (FER+ majority
   agrees with the FER label on ~63% of faces). Disgust has few examples and its figures are
   unreliable (55 test faces).
