@@ -27,7 +27,9 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=4000, help="Training faces to sample")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
+    haar.add_arguments(p)
     a = p.parse_args(argv)
+    haar.configure(a.cascade, a.scale_factor, a.min_neighbors)
     fer = load_fer2013(a.data)
     tr = fer.split("Training", drop_flagged=True)
     rows = np.random.default_rng(a.seed).choice(tr, size=min(a.n, len(tr)), replace=False)
@@ -59,6 +61,7 @@ def main(argv=None):
         "scale_percentiles_10_25_50_75_90": q(1), "offsetY_percentiles_10_25_50_75_90": q(2),
         "offsetX_percentiles_10_25_50_75_90": q(3),
         "recrop_mean_abs_diff_grey_levels": float(np.mean(diffs)),
+        "cascade": os.path.basename(haar.CASCADE),
         "simulation": {"upscale": haar.UPSCALE, "pad_frac": haar.PAD_FRAC,
                        "pad_border": "replicate", "detect": {k: list(v) if isinstance(v, tuple) else v
                                                              for k, v in haar.DETECT.items()}},

@@ -103,7 +103,7 @@ def haar_recrop(net, fer, rows, crop, temperature):
         "accuracyOnDetected": (recrop_pred == y).float().mean().item(),
         "originalCropAccuracyOnSameFaces": (orig_pred == y).float().mean().item(),
         "accuracyCountingMissesWrong": (recrop_pred == y).sum().item() / len(rows),
-        "simulation": {"upscale": haar.UPSCALE, "padFrac": haar.PAD_FRAC, "padBorder": "replicate",
+        "simulation": {"cascade": os.path.basename(haar.CASCADE), "upscale": haar.UPSCALE, "padFrac": haar.PAD_FRAC, "padBorder": "replicate",
                        "detect": {k: list(v) if isinstance(v, tuple) else v
                                   for k, v in haar.DETECT.items()}},
     }
@@ -154,7 +154,9 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--recrop-limit", type=int, default=0,
                    help="re-crop only the first N PrivateTest faces (0: all; for dry runs)")
+    haar.add_arguments(p)
     a = p.parse_args(argv)
+    haar.configure(a.cascade, a.scale_factor, a.min_neighbors)
     torch.set_num_threads(a.threads)
     t0 = time.time()
     net, ck = load_net(os.path.join(a.run, "best.pt"))
@@ -229,7 +231,7 @@ def main(argv=None):
             "square [x0,x0+side) x [y0,y0+side), outside pixels BORDER_REPLICATE; "
             "resize to size x size with INTER_AREA; then normalize"),
             fittedBy=study["command"], haarDetectionRateOnStudy=study["detection_rate"]),
-        "detector": {"cascade": "haarcascade_frontalface_default.xml",
+        "detector": {"cascade": os.path.basename(haar.CASCADE),
                      "note": "the crop was fitted to this cascade's boxes; detection parameters "
                              "used in the study are in metrics.haarRecrop.simulation"},
         "calibration": {"temperature": round(t, 4), "eceBefore": round(ece_before, 4),

@@ -17,7 +17,26 @@ PAD_FRAC = 0.25
 DETECT = {"scaleFactor": 1.1, "minNeighbors": 5, "minSize": (48, 48)}
 
 
-def load_cascade(path=CASCADE):
+def configure(cascade=None, scale_factor=None, min_neighbors=None):
+    """Match the service's detector settings (src/server/config.ts) for a study or evaluation."""
+    global CASCADE
+    if cascade:
+        CASCADE = cascade if os.path.isabs(cascade) else os.path.join(REPO_ROOT, "models", cascade)
+    if scale_factor:
+        DETECT["scaleFactor"] = scale_factor
+    if min_neighbors is not None:
+        DETECT["minNeighbors"] = min_neighbors
+
+
+def add_arguments(parser):
+    parser.add_argument("--cascade", default=os.path.basename(CASCADE),
+                        help="Haar cascade file in models/")
+    parser.add_argument("--scale-factor", type=float, default=DETECT["scaleFactor"])
+    parser.add_argument("--min-neighbors", type=int, default=DETECT["minNeighbors"])
+
+
+def load_cascade(path=None):
+    path = path or CASCADE
     c = cv2.CascadeClassifier(path)
     if c.empty():
         raise RuntimeError(f"cannot load Haar cascade {path}")

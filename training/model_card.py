@@ -102,7 +102,7 @@ Targets were >= 70% and then >= 73% on PrivateTest: {"both met" if met['privateT
 - How the crop was fitted (`training/crop_study.py`): {study['sampled']} random Training faces
   were upscaled {study['simulation']['upscale']}x (bicubic), padded by {study['simulation']['pad_frac']:.0%} of
   their side with BORDER_REPLICATE to give the detector context, and run through
-  `haarcascade_frontalface_default.xml` (scaleFactor {study['simulation']['detect']['scaleFactor']},
+  `{study.get('cascade', 'haarcascade_frontalface_default.xml')}` (the service's default cascade; scaleFactor {study['simulation']['detect']['scaleFactor']},
   minNeighbors {study['simulation']['detect']['minNeighbors']}, minSize {study['simulation']['detect']['minSize']}).
   Haar found a face in {study['detected']} ({pct(study['detection_rate'])}). For each box, the FER
   frame's side / box width and the vertical centre offset / box height were recorded; the medians
@@ -111,6 +111,7 @@ Targets were >= 70% and then >= 73% on PrivateTest: {"both met" if met['privateT
   {study['offsetY_percentiles_10_25_50_75_90'][1]:.3f} to {study['offsetY_percentiles_10_25_50_75_90'][3]:.3f},
   horizontal offset median {study['offsetX_median']}). FER's own framing is thus very close to
   OpenCV's frontal Haar box: a square of about the box's size on the same centre.
+  Haar re-crop figures use the same cascade and parameters.
 
 ## Data and protocol
 - FER2013 as reconstructed in `../shared/data/fer2013` (official split). Training: the
@@ -169,11 +170,11 @@ PrivateTest accuracy {pct(base['privateTestAcc'])}.
 ## Reproduce
 ```
 {chr(10).join(commands)}
-/usr/bin/python3 training/crop_study.py --n 3000 --out training/crop_study.json
+{study['command']}
 {base['command']}
 {tr['exportCommand']}
 npx tsx bench/classifier.ts > training/bench_classifier.txt
-/usr/bin/python3 training/model_card.py --bench training/bench_classifier.txt
+/usr/bin/python3 training/model_card.py --crop-study {os.path.relpath(a.crop_study, ROOT)} --bench training/bench_classifier.txt  # plus --bench-machine/--note texts
 ```
 The data path defaults to `../shared/data` (override with `--data` or `FACESTREAM_DATA`).
 Checkpoints and logs go to `training/runs/` (not committed). Training is on CPU and its result
