@@ -7,7 +7,7 @@
 // fps filter, scale, pipe) measured in the same run, so the inference share is the node column.
 //   npx tsx bench/cameras.ts [--seconds 10] [--fps 5] [--counts 1,2,4,6,8,10,12,14,16] [--p95 250]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/server/config.js';
 import { createService } from '../src/server/service.js';
 import { resolveFfmpegPath } from '../src/stream/ffmpeg-source.js';
+import { childProcesses } from '../test/helpers/child-processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,25 +53,8 @@ function prepareSources(): string[] {
 }
 
 /** CPU seconds used so far by ffmpeg processes whose parent is this process. */
-function ffmpegCpuSeconds(): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    // fields[0] is state (field 3), so ppid is fields[1], utime fields[11], stime fields[12].
-    if (comm !== 'ffmpeg' || Number(fields[1]) !== process.pid) continue;
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / clockTicks;
-}
+const ffmpegCpuSeconds = (): number =>
+  childProcesses('ffmpeg').reduce((ticks, child) => ticks + child.cpuTicks, 0) / clockTicks;
 
 const nodeCpuSeconds = (): number => {
   const usage = process.cpuUsage();

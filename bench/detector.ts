@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { iou } from '../src/inference/face-tracker.js';
 import { createHaarDetector, type Detect } from '../src/inference/haar-detector.js';
+import type { Box } from '../src/protocol/messages.js';
 import type { DetectOptions } from '../src/inference/detector-task.js';
 import { loadOpenCv } from '../src/inference/opencv.js';
 import { loadConfig } from '../src/server/config.js';
@@ -19,7 +21,6 @@ const config = loadConfig();
 const dlibDir = join(config.dataDir, 'dlib_faces_det');
 const clip = join(config.dataDir, 'face_media/video/short_hamilton_clip.mp4');
 
-interface Box { x: number; y: number; w: number; h: number }
 interface Image { pixels: Uint8Array; width: number; height: number; truth: Box[] }
 
 async function grey(source: string | Buffer): Promise<{ pixels: Uint8Array; width: number; height: number }> {
@@ -49,20 +50,9 @@ async function clipFrames(count: number): Promise<Image[]> {
   return frames;
 }
 
-function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  return (ix * iy) / (a.w * a.h + b.w * b.h - ix * iy);
-}
-
 function run(detect: Detect, image: Image, options: DetectOptions): { boxes: Box[]; ms: number } {
   const result = detect({ pixels: image.pixels, width: image.width, height: image.height, options });
-  const boxes: Box[] = [];
-  for (let i = 0; i < result.boxes.length; i += 4) {
-    const [x, y, w, h] = result.boxes.slice(i, i + 4) as [number, number, number, number];
-    boxes.push({ x, y, w, h });
-  }
-  return { boxes, ms: result.detectMs };
+  return { boxes: result.boxes, ms: result.detectMs };
 }
 
 const { cv } = await loadOpenCv();

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { startServer } from './helpers/server.js';
 import { backoffDelay } from '../src/stream/backoff.js';
 import { CameraStore } from '../src/stream/camera-store.js';
 import { parseCameraUrl, redactCredentials } from '../src/stream/camera-url.js';
+import { childProcesses } from './helpers/child-processes.js';
 
 const dataDir = resolve(process.env.FACESTREAM_DATA ?? '../shared/data');
 const mediaDir = join(dataDir, 'face_media');
@@ -102,23 +103,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** ffmpeg processes whose parent is this test process, zombies included (read from /proc, like ps). */
-function ffmpegChildren(): string[] {
-  const children: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    const close = stat.lastIndexOf(')');
-    const [state, ppid] = stat.slice(close + 2).split(' ');
-    if (stat.slice(stat.indexOf('(') + 1, close) === 'ffmpeg' && Number(ppid) === process.pid) children.push(`${entry} ${state}`);
-  }
-  return children;
-}
+/** ffmpeg processes whose parent is this test process, zombies included, as "pid state". */
+const ffmpegChildren = (): string[] => childProcesses('ffmpeg').map((child) => `${child.pid} ${child.state}`);
 
 /** A pipeline stand-in that finds no faces instantly: keeps the ingestion tests off the CPU. */
 function idlePipeline(): FacePipeline {

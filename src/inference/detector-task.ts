@@ -1,4 +1,6 @@
 /** Messages between the main thread and the detector workers. */
+import type { Box } from '../protocol/messages.js';
+
 export interface DetectorWorkerData {
   cascadePath: string;
 }
@@ -28,8 +30,8 @@ export interface DetectTask {
 }
 
 export interface DetectResult {
-  /** x, y, w, h per face in source pixels, largest face first. */
-  boxes: number[];
+  /** Face boxes in source pixels, largest face first. */
+  boxes: Box[];
   /** Normalised classifier input, faces * size * size floats. */
   faces: Float32Array;
   detectMs: number;

@@ -88,14 +88,10 @@ export class FacePipeline {
     const found = await this.#pool.detect(image.data, image.width, image.height, options);
     const queueMs = Math.max(0, performance.now() - sent - found.detectMs);
     const classifyStart = performance.now();
-    const count = found.boxes.length / 4;
+    const count = found.boxes.length;
     const probs = await this.#batcher.classify(found.faces, count);
     const classes = this.spec.labels.length;
-    const detections: Detection[] = [];
-    for (let f = 0; f < count; f++) {
-      const [x, y, w, h] = found.boxes.slice(f * 4, f * 4 + 4) as [number, number, number, number];
-      detections.push({ box: { x, y, w, h }, probs: probs.subarray(f * classes, (f + 1) * classes) });
-    }
+    const detections: Detection[] = found.boxes.map((box, f) => ({ box, probs: probs.subarray(f * classes, (f + 1) * classes) }));
     return { detections, queueMs, detectMs: found.detectMs, classifyMs: count ? performance.now() - classifyStart : 0 };
   }
 

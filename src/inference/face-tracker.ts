@@ -1,3 +1,5 @@
+import type { Box } from '../protocol/messages.js';
+
 export interface TrackerOptions {
   /** Minimum IoU for a detection to continue a track. */
   iouThreshold: number;
@@ -8,13 +10,13 @@ export interface TrackerOptions {
 }
 
 export interface Detection {
-  box: { x: number; y: number; w: number; h: number };
+  box: Box;
   probs: Float32Array;
 }
 
 export interface TrackedFace {
   id: number;
-  box: { x: number; y: number; w: number; h: number };
+  box: Box;
   /** Smoothed probabilities; owned by the tracker, copy before keeping. */
   scores: Float32Array;
 }
@@ -23,7 +25,8 @@ interface Track extends TrackedFace {
   missed: number;
 }
 
-function iou(a: Detection['box'], b: Detection['box']): number {
+/** Intersection over union of two boxes, 0..1. */
+export function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
   const inter = ix * iy;

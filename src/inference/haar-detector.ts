@@ -1,4 +1,5 @@
 import type * as CV from '@techstark/opencv-js';
+import type { Box } from '../protocol/messages.js';
 import type { DetectResult, DetectTask } from './detector-task.js';
 import { loadCascade, type OpenCv } from './opencv.js';
 
@@ -18,7 +19,7 @@ export function createHaarDetector(cv: OpenCv, cascadeXml: Uint8Array, name = 'c
   const padded = new cv.Mat();
   const face = new cv.Mat();
 
-  function findBoxes(task: DetectTask): number[] {
+  function findBoxes(task: DetectTask): Box[] {
     const { width, height, options } = task;
     const scale = Math.min(1, options.detectWidth / width);
     const smallSize = new cv.Size(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)));
@@ -33,23 +34,21 @@ export function createHaarDetector(cv: OpenCv, cascadeXml: Uint8Array, name = 'c
       const rects: CV.Rect[] = [];
       for (let i = 0; i < found.size(); i++) rects.push(found.get(i));
       rects.sort((a, b) => b.width * b.height - a.width * a.height);
-      return rects.slice(0, options.maxFaces).flatMap((r) => {
+      return rects.slice(0, options.maxFaces).map((r) => {
         const x = Math.round(r.x / scale);
         const y = Math.round(r.y / scale);
-        return [x, y, Math.min(width - x, Math.round(r.width / scale)), Math.min(height - y, Math.round(r.height / scale))];
+        return { x, y, w: Math.min(width - x, Math.round(r.width / scale)), h: Math.min(height - y, Math.round(r.height / scale)) };
       });
     } finally {
       found.delete();
     }
   }
 
-  function cropFaces(task: DetectTask, boxes: number[]): Float32Array {
+  function cropFaces(task: DetectTask, boxes: Box[]): Float32Array {
     const { width, height, options: { size, crop, normalize } } = task;
-    const count = boxes.length / 4;
-    const faces = new Float32Array(count * size * size);
+    const faces = new Float32Array(boxes.length * size * size);
     const faceSize = new cv.Size(size, size);
-    for (let f = 0; f < count; f++) {
-      const [x, y, w, h] = boxes.slice(f * 4, f * 4 + 4) as [number, number, number, number];
+    for (const [f, { x, y, w, h }] of boxes.entries()) {
       const side = Math.max(1, roundHalfUp(w * crop.scale));
       const x0 = roundHalfUp(x + w / 2 - side / 2);
       const y0 = roundHalfUp(y + h / 2 + crop.offsetY * h - side / 2);

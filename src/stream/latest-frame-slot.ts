@@ -14,10 +14,6 @@ export class LatestFrameSlot<T> {
     this.#onDrop = onDrop;
   }
 
-  get busy(): boolean {
-    return this.#running !== undefined;
-  }
-
   offer(item: T): void {
     if (this.#closed) {
       this.#onDrop(item);
