@@ -102,9 +102,17 @@ describe.skipIf(skipReason)('health, metrics and auth', () => {
   });
 
   it('exposes Prometheus metrics for frames, latency, batches and the pool', async () => {
+    const notAnImage = await fetch(`${server.httpUrl}/v1/analyze`, {
+      method: 'POST',
+      body: new TextEncoder().encode('hello'),
+      headers: { 'content-type': 'application/octet-stream', authorization: 'Bearer sesame' },
+    });
+    expect(notAnImage.status).toBe(415);
     const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
     for (const name of [
-      'facestream_frames_processed_total{source="socket"} 2',
+      'facestream_frames_failed_total{source="upload",code="UNSUPPORTED_FORMAT"} 1',
+      'facestream_frames_received_total{source="upload"} 3',
+      'facestream_frames_processed_total{source="upload"} 2',
       'facestream_frame_latency_seconds_bucket',
       'facestream_classifier_batch_size_count',
       'facestream_pool_utilization',

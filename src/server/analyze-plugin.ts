@@ -41,6 +41,7 @@ export default async function analyzePlugin(app: FastifyInstance): Promise<void>
 
   app.post('/v1/analyze', async (request, reply) => {
     const receivedTs = nowMs();
+    app.metrics.frameReceived('upload');
     try {
       const bytes = await imageBytes(request);
       const format = sniffImageFormat(bytes);
@@ -50,10 +51,11 @@ export default async function analyzePlugin(app: FastifyInstance): Promise<void>
       const decodeMs = performance.now() - decodeStart;
       const processor = new FrameProcessor(app.pipeline, frameProcessorOptions(config));
       const result = await processor.process(image, { frameId: 0, captureTs: receivedTs, receivedTs, decodeMs, droppedTotal: 0 });
-      app.metrics.frameProcessed('socket', result.timings, result.faces.length);
+      app.metrics.frameProcessed('upload', result.timings, result.faces.length);
       return result;
     } catch (error) {
       if (!(error instanceof FrameError)) throw error;
+      app.metrics.frameFailed('upload', error.code);
       return reply.code(statusOf[error.code] ?? 400).send(errorMessage(error.code, error.message));
     }
   });

@@ -2,9 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ErrorCode } from '../protocol/errors.js';
 import type { DroppedMessage, Timings } from '../protocol/messages.js';
 import type { PipelineStats } from '../inference/face-pipeline.js';
-import type { StreamObserver } from '../stream/stream-observer.js';
-
-type Source = 'socket' | 'camera';
+import type { FrameSource as Source, StreamObserver } from '../stream/stream-observer.js';
 
 const latencyBuckets = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
 
