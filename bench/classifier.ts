@@ -1,9 +1,10 @@
 // Emotion classifier throughput: models/emotion.onnx in onnxruntime-node on the main thread (CPU).
 // Prints faces/s and per-call latency at batch 1, 8 and 32, for 1 intra-op thread (the baseline)
-// and for the configured thread count (default 2: the CI machine's cores).
-//   npx tsx bench/classifier.ts [--threads 2] [--seconds 3]
+// and for the configured thread count (default 2: the CI machine's cores). --model benches another
+// graph with the same input contract (training/arch_study.py uses it to compare architectures).
+//   npx tsx bench/classifier.ts [--threads 2] [--seconds 3] [--model models/emotion.onnx]
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -11,8 +12,13 @@ import * as ort from 'onnxruntime-node';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { threads: { type: 'string', default: '2' }, seconds: { type: 'string', default: '3' } },
+  options: {
+    threads: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '3' },
+    model: { type: 'string', default: join(root, 'models', 'emotion.onnx') },
+  },
 });
+const modelPath = resolve(values.model);
 const threads = Number(values.threads);
 const seconds = Number(values.seconds);
 const batches = [1, 8, 32];
@@ -70,7 +76,7 @@ async function measure(session: ort.InferenceSession, input: Float32Array, batch
 const { x: input, source } = faces(Math.max(...batches));
 const rows: Row[] = [];
 for (const nThreads of [...new Set([1, threads])]) {
-  const session = await ort.InferenceSession.create(join(root, 'models', 'emotion.onnx'), {
+  const session = await ort.InferenceSession.create(modelPath, {
     executionProviders: ['cpu'],
     intraOpNumThreads: nThreads,
     interOpNumThreads: 1,
@@ -81,7 +87,7 @@ for (const nThreads of [...new Set([1, threads])]) {
   await session.release();
 }
 
-console.log(`models/emotion.onnx, onnxruntime-node ${ort.env.versions.common}, ${seconds}s per row, main thread, input: ${source}`);
+console.log(`${relative(root, modelPath)}, onnxruntime-node ${ort.env.versions.common}, ${seconds}s per row, main thread, input: ${source}`);
 console.log('threads  batch   faces/s   p50 ms   p95 ms');
 for (const r of rows) {
   console.log(

@@ -22,7 +22,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from facecrop import NORM_MEAN, NORM_SCALE, NORM_STD, crop_face  # noqa: E402
 from fer import LABELS, default_data_dir, load_fer2013  # noqa: E402
-from model import EmotionNet, ExportWrapper, count_macs, count_params  # noqa: E402
+from model import EmotionNet, ExportWrapper, count_macs, count_params, stage_widths  # noqa: E402
 from train import predict_logits, to_input  # noqa: E402
 import haar  # noqa: E402
 
@@ -32,7 +32,7 @@ OPSET = 13
 def load_net(ckpt_path):
     ck = torch.load(ckpt_path, map_location="cpu")
     cfg = ck["config"]
-    net = EmotionNet(width=cfg["width"], dropout=cfg["dropout"])
+    net = EmotionNet(width=cfg["width"], dropout=cfg["dropout"], widths=cfg.get("widths"))
     net.load_state_dict(ck["model"])
     return net.eval(), ck
 
@@ -256,7 +256,10 @@ def main(argv=None):
             "exportCommand": "/usr/bin/python3 training/export.py " + " ".join(sys.argv[1:]),
             "epochs": cfg["epochs"], "bestEpoch": ck["epoch"] + 1,
             "params": count_params(net), "macsPerFace": count_macs(net),
-            "architecture": f"EmotionNet width {cfg['width']} (training/model.py)",
+            "architecture": "EmotionNet (training/model.py)",
+            "stageWidths": list(stage_widths(cfg["width"], cfg.get("widths"))),
+            "precision": ("bfloat16 autocast, channels-last (float32 weights)" if cfg.get("bf16")
+                          else "float32"),
             "optimizer": f"SGD nesterov momentum 0.9, one-cycle peak lr {cfg['lr']}, "
                          f"weight decay {cfg['wd']}, batch {cfg['batch']}",
             "targets": f"one-hot mixed with FER+ votes (weight {cfg['ferplus_weight']}), "

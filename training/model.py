@@ -16,27 +16,37 @@ def conv_bn(cin, cout, stride=1):
     )
 
 
+def stage_widths(width, widths=None):
+    """Channels of the 48/24, 24, 12 and 6 pixel stages: `widths` as "a,b,c,d", else w,2w,4w,8w."""
+    if widths:
+        out = tuple(int(v) for v in str(widths).split(","))
+        if len(out) != 4 or min(out) < 1:
+            raise ValueError(f"widths must be four positive integers, got {widths!r}")
+        return out
+    return (width, 2 * width, 4 * width, 8 * width)
+
+
 class EmotionNet(nn.Module):
-    def __init__(self, width=32, classes=7, dropout=0.4):
+    def __init__(self, width=32, classes=7, dropout=0.4, widths=None):
         super().__init__()
-        w = width
+        c0, c1, c2, c3 = stage_widths(width, widths)
         self.features = nn.Sequential(
-            conv_bn(1, w),                 # 48
-            conv_bn(w, w, stride=2),       # 24
-            conv_bn(w, 2 * w),
-            conv_bn(2 * w, 2 * w),
+            conv_bn(1, c0),                # 48
+            conv_bn(c0, c0, stride=2),     # 24
+            conv_bn(c0, c1),
+            conv_bn(c1, c1),
             nn.MaxPool2d(2),               # 12
-            conv_bn(2 * w, 4 * w),
-            conv_bn(4 * w, 4 * w),
+            conv_bn(c1, c2),
+            conv_bn(c2, c2),
             nn.MaxPool2d(2),               # 6
-            conv_bn(4 * w, 8 * w),
-            conv_bn(8 * w, 8 * w),
+            conv_bn(c2, c3),
+            conv_bn(c3, c3),
             nn.MaxPool2d(2),               # 3
         )
         self.classifier = nn.Sequential(
             nn.Flatten(),
             nn.Dropout(dropout),
-            nn.Linear(8 * w * 9, 256, bias=False),
+            nn.Linear(c3 * 9, 256, bias=False),
             nn.BatchNorm1d(256),
             nn.ReLU(inplace=True),
             nn.Dropout(dropout),

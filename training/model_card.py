@@ -39,7 +39,7 @@ def main(argv=None):
     rc = met["haarRecrop"]
     cm = met["confusionMatrix"]["counts"]
     best_hist = tr["history"][tr["bestEpoch"] - 1]
-    w = int(tr["architecture"].split("width ")[1].split()[0])
+    c0, c1, c2, c3 = tr["stageWidths"]
     commands = tr["command"].split(" && ")
     resumed = ""
     restart = tr.get("warmRestartOf")
@@ -53,8 +53,7 @@ def main(argv=None):
     if len(commands) > 1:
         resumed += (" Training was stopped and resumed with `--resume` (commands under "
                    "Reproduce, in order); the one-cycle schedule is a function of progress, so a "
-                   "resume with a different `--epochs` re-plans the remaining learning rates. "
-                   "This was done because the shared machine ran slower than first measured.")
+                   "resume with a different `--epochs` re-plans the remaining learning rates.")
 
     rows = "\n".join(
         f"| {lab} | {sum(cm[i])} | {pct(met['perClassRecall'][lab])} | "
@@ -83,13 +82,12 @@ it doubles the cost per face).
 Targets were >= 70% and then >= 73% on PrivateTest: {"both met" if met['privateTestAccuracy'] >= 0.73 else ("70% met, 73% not met" if met['privateTestAccuracy'] >= 0.70 else "70% not met")}.
 
 ## Model
-- `EmotionNet` (`training/model.py`), {tr['architecture']}: 3x3 conv + BatchNorm + ReLU;
-  one 1->{w} conv at 48x48, a strided conv to 24x24, then two convs per stage at 24, 12 and
-  6 pixels ({2 * w}, {4 * w}, {8 * w} channels) with max-pooling, a {8 * w * 9}->256->7 classifier
+- `EmotionNet` (`training/model.py`, `--widths {c0},{c1},{c2},{c3}`): 3x3 conv + BatchNorm + ReLU;
+  one 1->{c0} conv at 48x48, a strided conv to 24x24, then two convs per stage at 24, 12 and
+  6 pixels ({c1}, {c2}, {c3} channels) with max-pooling, a {c3 * 9}->256->7 classifier
   with dropout.
   {tr['params']:,} parameters, {tr['macsPerFace'] / 1e6:.1f} M multiply-accumulates per face.
-  Width 24 was chosen over 32 because at 32 onnxruntime on 2 shared cores ran ~1,000 faces/s
-  at batch 32, below the 1,500 target; width 24 ran ~1,590 on the same machine.
+  Trained in {tr['precision']}; exported and served in float32.
 - ONNX opset {tr['opset']}, legacy `torch.onnx.export` from torch {tr['torch']}; input `input`
   float32 [N,1,48,48] (dynamic N), output `probs` float32 [N,7] =
   softmax(logits / T) with T = {cal['temperature']} baked into the graph. No test-time flip

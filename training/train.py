@@ -96,6 +96,11 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=0.1, help="one-cycle peak learning rate (SGD)")
     p.add_argument("--wd", type=float, default=5e-4)
     p.add_argument("--width", type=int, default=32)
+    p.add_argument("--widths", default="",
+                   help='channels per stage "a,b,c,d" (48/24, 24, 12, 6 px); overrides --width')
+    p.add_argument("--bf16", action="store_true",
+                   help="bfloat16 autocast + channels-last: ~2.3x faster on CPUs with AVX512-BF16, "
+                        "emulated (slow) elsewhere; weights and optimiser stay float32")
     p.add_argument("--dropout", type=float, default=0.4)
     p.add_argument("--ferplus-weight", type=float, default=0.2,
                    help="mix of FER+ vote distribution into the one-hot target")
@@ -138,7 +143,9 @@ def train(args):
     y_va = torch.from_numpy(fer.labels[va].astype(np.int64))
     cw = class_weights(fer.labels[tr], args.class_weight_power) if args.class_weight_power else None
 
-    net = EmotionNet(width=args.width, dropout=args.dropout)
+    net = EmotionNet(width=args.width, dropout=args.dropout, widths=args.widths)
+    if args.bf16:
+        net = net.to(memory_format=torch.channels_last)
     steps_per_epoch = math.ceil(len(tr) / args.batch)
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
                           weight_decay=args.wd)
@@ -174,7 +181,9 @@ def train(args):
         for step in range(steps_per_epoch):
             idx = perm[step * args.batch:(step + 1) * args.batch]
             x = augment(to_input(x_tr[idx]), g)
-            logits = net(x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                logits = net(x.contiguous(memory_format=torch.channels_last) if args.bf16 else x)
+            logits = logits.float()
             loss = soft_ce(logits, t_tr[idx], cw)
             lr = one_cycle_lr(args.lr, (epoch * steps_per_epoch + step) / total_steps)
             for group in opt.param_groups:

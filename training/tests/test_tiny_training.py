@@ -15,6 +15,12 @@ except ImportError:  # pragma: no cover - depends on the machine
 @unittest.skipUnless(fer_available(), f"FER2013 not found under {default_data_dir()}")
 class TinyTrainingTest(unittest.TestCase):
     def test_one_epoch_on_a_few_hundred_faces_lowers_the_loss(self):
+        self._one_epoch_lowers_the_loss([])
+
+    def test_bf16_channels_last_training_also_lowers_the_loss(self):
+        self._one_epoch_lowers_the_loss(["--bf16"])
+
+    def _one_epoch_lowers_the_loss(self, extra):
         import numpy as np
         from fer import load_fer2013, soft_targets
         from model import EmotionNet
@@ -22,7 +28,8 @@ class TinyTrainingTest(unittest.TestCase):
 
         with tempfile.TemporaryDirectory() as d:
             args = parse_args(["--out", d, "--epochs", "1", "--limit", "384", "--eval-limit", "64",
-                               "--width", "8", "--batch", "32", "--lr", "0.05", "--log-every", "0"])
+                               "--width", "8", "--batch", "32", "--lr", "0.05", "--log-every", "0",
+                               *extra])
             fer = load_fer2013()
             rows = fer.split("Training", drop_flagged=True)[:384]
             x = to_input(fer.images[rows])
@@ -43,6 +50,26 @@ class TinyTrainingTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(d, "best.pt")))
             self.assertTrue(np.isfinite(history[0]["loss"]))
             self.assertLess(after, before)
+
+
+@unittest.skipIf(torch is None, "PyTorch not installed (apt-get install python3-torch)")
+class StageWidthsTest(unittest.TestCase):
+    def test_widths_set_the_channels_of_each_stage(self):
+        from model import EmotionNet
+        net = EmotionNet(widths="24,32,96,256")
+        convs = [m for m in net.features.modules() if isinstance(m, torch.nn.Conv2d)]
+        self.assertEqual([c.out_channels for c in convs], [24, 24, 32, 32, 96, 96, 256, 256])
+        self.assertEqual(net(torch.zeros(2, 1, 48, 48)).shape, (2, 7))
+
+    def test_width_alone_doubles_per_stage(self):
+        from model import stage_widths
+        self.assertEqual(stage_widths(24), (24, 48, 96, 192))
+
+    def test_malformed_widths_are_refused(self):
+        from model import stage_widths
+        for bad in ["24,32,96", "24,0,96,256", "a,b,c,d"]:
+            with self.assertRaises(ValueError):
+                stage_widths(24, bad)
 
 
 if __name__ == "__main__":
