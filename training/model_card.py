@@ -23,6 +23,8 @@ def main(argv=None):
     p.add_argument("--baseline", default=os.path.join(HERE, "baseline_hog_svm.json"))
     p.add_argument("--crop-study", default=os.path.join(HERE, "crop_study.json"))
     p.add_argument("--bench", default=os.path.join(HERE, "bench_classifier.txt"))
+    p.add_argument("--arch-study", default=os.path.join(HERE, "arch_study.txt"),
+                   help="output of training/arch_study.py (included when present)")
     p.add_argument("--bench-machine", default="", help="words describing where the bench ran")
     p.add_argument("--note", action="append", default=[],
                    help="extra measured facts for the Notes section (repeatable)")
@@ -34,6 +36,7 @@ def main(argv=None):
     with open(a.crop_study) as f:
         study = json.load(f)
     bench = open(a.bench).read().rstrip() if os.path.exists(a.bench) else "(not run)"
+    arch = open(a.arch_study).read().rstrip() if os.path.exists(a.arch_study) else ""
     met, cal, tr, crop = m["metrics"], m["calibration"], m["training"], m["crop"]
     labels = m["labels"]
     rc = met["haarRecrop"]
@@ -87,7 +90,11 @@ Targets were >= 70% and then >= 73% on PrivateTest: {"both met" if met['privateT
   6 pixels ({c1}, {c2}, {c3} channels) with max-pooling, a {c3 * 9}->256->7 classifier
   with dropout.
   {tr['params']:,} parameters, {tr['macsPerFace'] / 1e6:.1f} M multiply-accumulates per face.
-  Trained in {tr['precision']}; exported and served in float32.
+  Trained in {tr['precision']}; exported and served in float32.{(chr(10) + "- Stage widths were chosen for accuracy per CPU millisecond: more channels where the "
+     "feature maps are small (12 and 6 pixels) cost little time, so the candidates below trade "
+     "24-pixel channels for 6-pixel ones; the chosen one must keep >= 1,500 faces/s at batch 32. "
+     "`/usr/bin/python3 training/arch_study.py` (untrained graphs, same export):" + chr(10) + chr(10)
+     + "```" + chr(10) + arch + chr(10) + "```") if arch else ""}
 - ONNX opset {tr['opset']}, legacy `torch.onnx.export` from torch {tr['torch']}; input `input`
   float32 [N,1,48,48] (dynamic N), output `probs` float32 [N,7] =
   softmax(logits / T) with T = {cal['temperature']} baked into the graph. No test-time flip
