@@ -168,8 +168,7 @@ def main(argv=None):
     lg_pub = predict_logits(net, fer.images[pub])
     lg_prv = predict_logits(net, fer.images[prv])
 
-    with torch.no_grad():
-        lg_pub_flip = predict_logits(net, np.ascontiguousarray(fer.images[pub][:, :, ::-1]))
+    lg_pub_flip = predict_logits(net, np.ascontiguousarray(fer.images[pub][:, :, ::-1]))
     acc_pub_tta = float(((lg_pub + lg_pub_flip).argmax(1) == y_pub).float().mean())
     t = fit_temperature(lg_pub, y_pub)
     ece_before = ece(torch.softmax(lg_prv, 1), y_prv)

@@ -36,7 +36,14 @@ def main(argv=None):
     with open(a.crop_study) as f:
         study = json.load(f)
     bench = open(a.bench).read().rstrip() if os.path.exists(a.bench) else "(not run)"
-    arch = open(a.arch_study).read().rstrip() if os.path.exists(a.arch_study) else ""
+    arch_section = ""
+    if os.path.exists(a.arch_study):
+        arch_section = (
+            "\n- Stage widths were chosen for accuracy per CPU millisecond: more channels where the "
+            "feature maps are small (12 and 6 pixels) cost little time, so the candidates below "
+            "trade 24-pixel channels for 6-pixel ones; the chosen one must keep >= 1,500 faces/s at "
+            "batch 32. `/usr/bin/python3 training/arch_study.py` (untrained graphs, same export):"
+            "\n\n```\n" + open(a.arch_study).read().rstrip() + "\n```")
     met, cal, tr, crop = m["metrics"], m["calibration"], m["training"], m["crop"]
     labels = m["labels"]
     rc = met["haarRecrop"]
@@ -90,11 +97,7 @@ Targets were >= 70% and then >= 73% on PrivateTest: {"both met" if met['privateT
   6 pixels ({c1}, {c2}, {c3} channels) with max-pooling, a {c3 * 9}->256->7 classifier
   with dropout.
   {tr['params']:,} parameters, {tr['macsPerFace'] / 1e6:.1f} M multiply-accumulates per face.
-  Trained in {tr['precision']}; exported and served in float32.{(chr(10) + "- Stage widths were chosen for accuracy per CPU millisecond: more channels where the "
-     "feature maps are small (12 and 6 pixels) cost little time, so the candidates below trade "
-     "24-pixel channels for 6-pixel ones; the chosen one must keep >= 1,500 faces/s at batch 32. "
-     "`/usr/bin/python3 training/arch_study.py` (untrained graphs, same export):" + chr(10) + chr(10)
-     + "```" + chr(10) + arch + chr(10) + "```") if arch else ""}
+  Trained in {tr['precision']}; exported and served in float32.{arch_section}
 - ONNX opset {tr['opset']}, legacy `torch.onnx.export` from torch {tr['torch']}; input `input`
   float32 [N,1,48,48] (dynamic N), output `probs` float32 [N,7] =
   softmax(logits / T) with T = {cal['temperature']} baked into the graph. No test-time flip
