@@ -131,6 +131,26 @@ def plot_confusion(cm, path, title):
     plt.close(fig)
 
 
+def distillation(cfg):
+    """Where a run's teacher targets came from (train.py --teacher), or None."""
+    if not cfg.get("teacher"):
+        return None
+    t = np.load(cfg["teacher"])
+    runs = [str(r) for r in t["runs"]]
+    trained_by = []
+    for run in runs:
+        run_cfg = torch.load(os.path.join(run, "best.pt"), map_location="cpu")["config"]
+        if run_cfg.get("init_from"):
+            trained_by += run_commands(os.path.dirname(run_cfg["init_from"]))
+        trained_by += run_commands(run)
+    return {"kdWeight": cfg["kd_weight"], "teacherRuns": runs,
+            "teacherTrainingCommands": list(dict.fromkeys(trained_by)),
+            "teacherTemperature": float(t["temperature"]),
+            "teacherPublicTestAccuracy": float(t["public_test_accuracy"]),
+            "command": (f"/usr/bin/python3 training/teacher.py --runs {' '.join(runs)} "
+                        f"--out {cfg['teacher']} --temperature {float(t['temperature']):g}")}
+
+
 def run_commands(run_dir):
     """Every training command that wrote to this run (a resumed run has several)."""
     cmds = []
@@ -261,8 +281,10 @@ def main(argv=None):
                           else "float32"),
             "optimizer": f"SGD nesterov momentum 0.9, one-cycle peak lr {cfg['lr']}, "
                          f"weight decay {cfg['wd']}, batch {cfg['batch']}",
+            "peakLr": cfg["lr"],
             "targets": f"one-hot mixed with FER+ votes (weight {cfg['ferplus_weight']}), "
                        f"label smoothing {cfg['smoothing']} where FER+ unusable",
+            "distillation": distillation(cfg),
             "classWeightPower": cfg["class_weight_power"],
             "trainRows": cfg["train_rows"], "droppedFlaggedRows": not cfg["keep_flagged"],
             "seed": cfg["seed"], "torch": torch.__version__, "opset": OPSET,

@@ -57,13 +57,26 @@ def main(argv=None):
         resumed += (f" The shipped weights come from a warm restart: the first run trained "
                     f"{restart['epochs']} epochs (peak lr {restart['peakLr']}, best PublicTest "
                     f"{pct(restart['bestPublicTestAcc'])}), then a second one-cycle of "
-                    f"{tr['epochs']} epochs at peak lr {tr['optimizer'].split('peak lr ')[1].split(',')[0]} "
+                    f"{tr['epochs']} epochs at peak lr {tr['peakLr']} "
                     f"started from its `{os.path.basename(restart['initWeights'])}`; the epoch "
                     f"numbers above count within that second cycle.")
     if len(commands) > 1:
         resumed += (" Training was stopped and resumed with `--resume` (commands under "
                    "Reproduce, in order); the one-cycle schedule is a function of progress, so a "
                    "resume with a different `--epochs` re-plans the remaining learning rates.")
+
+    distil = tr.get("distillation")
+    distil_line, distil_commands = "", []
+    if distil:
+        names = ", ".join(f"`{os.path.basename(r)}`" for r in distil["teacherRuns"])
+        distil_line = (
+            f"\n- Distillation: each target is then mixed, with weight {distil['kdWeight']}, with "
+            f"the softmax at T = {distil['teacherTemperature']:g} (averaged over the face and its "
+            f"mirror) of an ensemble of {len(distil['teacherRuns'])} earlier runs ({names}; "
+            f"`training/teacher.py`). The ensemble was chosen on PublicTest, where it scores "
+            f"{pct(distil['teacherPublicTestAccuracy'])}; it is not shipped, as it would cost "
+            f"{len(distil['teacherRuns'])}x per face.")
+        distil_commands = distil["teacherTrainingCommands"] + [distil["command"]]
 
     rows = "\n".join(
         f"| {lab} | {sum(cm[i])} | {pct(met['perClassRecall'][lab])} | "
@@ -127,7 +140,7 @@ Targets were >= 70% and then >= 73% on PrivateTest: {"both met" if met['privateT
   Model selection (best epoch, temperature): `PublicTest`. Reported: `PrivateTest`, all 3,589 rows
   including flagged ones.
 - Targets: {tr['targets']}. FER+ votes (`../shared/data/ferplus`, MIT) for contempt, unknown and
-  NF are dropped; rows whose FER+ position is unverified (flags bit1) use plain smoothing.
+  NF are dropped; rows whose FER+ position is unverified (flags bit1) use plain smoothing.{distil_line}
 - Class imbalance: loss weight per class proportional to frequency^-{tr['classWeightPower']}
   (disgust, 436 training faces, gets the largest weight).
 - Augmentation (`training/augment.py`, one `affine_grid`/`grid_sample` per batch): horizontal
@@ -177,7 +190,7 @@ PrivateTest accuracy {pct(base['privateTestAcc'])}.
 
 ## Reproduce
 ```
-{chr(10).join(commands)}
+{chr(10).join(distil_commands + commands)}
 {study['command']}
 {base['command']}
 {tr['exportCommand']}

@@ -50,6 +50,18 @@ def soft_ce(logits, target, weights=None):
     return per.sum(1).mean()
 
 
+def mix_teacher(targets, teacher_path, weight, rows):
+    """targets[rows] = (1 - weight) * targets + weight * teacher probs (all rows must be there)."""
+    teacher = np.load(teacher_path)
+    where = {r: i for i, r in enumerate(teacher["rows"])}
+    missing = [r for r in rows if r not in where]
+    if missing:
+        raise ValueError(f"{teacher_path} has no targets for {len(missing)} training rows")
+    out = targets.copy()
+    out[rows] = (1 - weight) * targets[rows] + weight * teacher["probs"][[where[r] for r in rows]]
+    return out
+
+
 @torch.no_grad()
 def predict_logits(net, images_u8, batch=512):
     net.eval()
@@ -108,6 +120,11 @@ def parse_args(argv=None):
                    help="label smoothing for rows without usable FER+ votes")
     p.add_argument("--class-weight-power", type=float, default=0.3,
                    help="loss weight per class = freq^-power (0: unweighted)")
+    p.add_argument("--teacher", default="",
+                   help="distil: .npz of soft targets from training/teacher.py, mixed into the "
+                        "targets with --kd-weight")
+    p.add_argument("--kd-weight", type=float, default=0.5,
+                   help="share of the teacher's distribution in each target (with --teacher)")
     p.add_argument("--keep-flagged", action="store_true", help="keep flags!=0 rows in training")
     p.add_argument("--limit", type=int, default=0, help="use only the first N training rows")
     p.add_argument("--eval-limit", type=int, default=0, help="use only N PublicTest rows")
@@ -136,6 +153,8 @@ def train(args):
     if args.eval_limit:
         va = va[:args.eval_limit]
     targets_all = soft_targets(fer, args.data, args.ferplus_weight, args.smoothing)
+    if args.teacher:
+        targets_all = mix_teacher(targets_all, args.teacher, args.kd_weight, tr)
     x_tr = torch.from_numpy(np.ascontiguousarray(fer.images[tr]))
     t_tr = torch.from_numpy(targets_all[tr])
     y_tr = torch.from_numpy(fer.labels[tr].astype(np.int64))
