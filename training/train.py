@@ -2,6 +2,7 @@
 
 Checkpoints every epoch (last.pt) and keeps the best PublicTest epoch (best.pt) in --out;
 --resume continues from last.pt. Progress goes to stdout and to <out>/train.log.
+--teacher mixes an ensemble's soft targets (written by training/teacher.py) into the targets.
 
   /usr/bin/python3 training/train.py --out training/runs/main --epochs 40
 """
