@@ -139,16 +139,20 @@ def distillation(cfg):
     runs = [str(r) for r in t["runs"]]
     trained_by = []
     for run in runs:
-        run_cfg = torch.load(os.path.join(run, "best.pt"), map_location="cpu")["config"]
-        if run_cfg.get("init_from"):
-            trained_by += run_commands(os.path.dirname(run_cfg["init_from"]))
-        trained_by += run_commands(run)
+        trained_by += lineage_commands(
+            run, torch.load(os.path.join(run, "best.pt"), map_location="cpu")["config"])
     return {"kdWeight": cfg["kd_weight"], "teacherRuns": runs,
             "teacherTrainingCommands": list(dict.fromkeys(trained_by)),
             "teacherTemperature": float(t["temperature"]),
             "teacherPublicTestAccuracy": float(t["public_test_accuracy"]),
             "command": (f"/usr/bin/python3 training/teacher.py --runs {' '.join(runs)} "
                         f"--out {cfg['teacher']} --temperature {float(t['temperature']):g}")}
+
+
+def lineage_commands(run_dir, cfg):
+    """run_commands of a run, preceded by those of the run its --init-from weights came from."""
+    parent = run_commands(os.path.dirname(cfg["init_from"])) if cfg.get("init_from") else []
+    return parent + run_commands(run_dir)
 
 
 def run_commands(run_dir):
@@ -224,11 +228,10 @@ def main(argv=None):
                    f"EmotionNet on FER2013 PrivateTest (n={len(prv)}), accuracy {acc_prv:.1%}")
     cfg = ck["config"]
     hist = last["history"]
-    commands = run_commands(a.run)
+    commands = lineage_commands(a.run, cfg)
     parent = None
     if cfg.get("init_from"):
         parent_dir = os.path.dirname(cfg["init_from"])
-        commands = run_commands(parent_dir) + commands
         pl = torch.load(os.path.join(parent_dir, "last.pt"), map_location="cpu")
         ph = pl["history"]
         parent = {"run": parent_dir, "epochs": len(ph), "initWeights": cfg["init_from"],

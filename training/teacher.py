@@ -39,9 +39,10 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
 
     fer = load_fer2013(a.data)
-    rows = np.concatenate([fer.split("Training"), fer.split("PublicTest")])
-    pub = np.isin(rows, fer.split("PublicTest"))
-    y_pub = fer.labels[rows[pub]]
+    train_rows, pub_rows = fer.split("Training"), fer.split("PublicTest")
+    rows = np.concatenate([train_rows, pub_rows])
+    pub = slice(len(train_rows), None)
+    y_pub = fer.labels[pub_rows]
     total = np.zeros((len(rows), 7), dtype=np.float64)
     for i, run in enumerate(a.runs):
         net, _ = load_net(os.path.join(run, "best.pt"))
